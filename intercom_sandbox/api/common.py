@@ -1,0 +1,289 @@
+"""Request handling shared by both dialects: paging, scrolls, counts, events and endpoints."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from intercom_sandbox.api.responses import error_response, int_param, list_body, raw_json
+from intercom_sandbox.api.state import SandboxState
+from intercom_sandbox.model.errors import ApiError, invalid, not_found
+from intercom_sandbox.model.query import (
+    CONTACT_FIELDS,
+    CONVERSATION_FIELDS,
+    Field,
+    QueryCompiler,
+    keyset_page,
+    offset_page,
+)
+
+PAGE_LIST_CAP = 10_000
+Handler = Callable[[Any, Request], Awaitable[Response]]
+KIND_OF_TYPE = {"string": "string", "integer": "integer", "float": "number", "date": "date",
+                "boolean": "boolean"}
+
+
+def endpoint(fn: Handler) -> Handler:
+    """Turn the model's ApiError into Intercom's error response."""
+    @functools.wraps(fn)
+    async def wrapper(self: Any, request: Request) -> Response:
+        try:
+            return await fn(self, request)
+        except ApiError as exc:
+            return error_response(exc)
+    return wrapper
+
+
+def base_url(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+class Dialect:
+    """What both API dialects share; subclasses add their routes and representations."""
+
+    dialect = 0
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    @property
+    def ws(self):
+        return self.state.workspace
+
+    def encode(self, collection: str, records: list[dict], render: Callable) -> list[bytes]:
+        cache = self.state.cache
+        return [cache.encode(collection, self.dialect, r, lambda rec: render(self.ws, rec))
+                for r in records]
+
+    def one(self, collection: str, record: dict, render: Callable) -> Response:
+        return raw_json(self.encode(collection, [record], render)[0])
+
+    # -- paging -------------------------------------------------------------------------------
+
+    def page_list(self, request: Request, collection: Any, records: Callable[[], list[dict]],
+                  cache_key: tuple, sort_getter: Callable | None, descending: bool,
+                  per_page_default: int, per_page_max: int, cap: int | None = PAGE_LIST_CAP,
+                  predicate: Callable[[dict], bool] = lambda r: True
+                  ) -> tuple[list[dict], int, dict]:
+        """A 1.x-style page by number, with `pages.next` as a full URL; deep pages refused."""
+        per_page = int_param(request, "per_page", per_page_default, 1, per_page_max)
+        page = int_param(request, "page", 1, 1)
+        offset = (page - 1) * per_page
+        if cap is not None and offset >= cap:
+            raise ApiError(400, "bad_request", "page limit reached, please use scroll API")
+        result = self.state.search.result(collection.version, records, predicate, cache_key,
+                                          sort_getter)
+        total = len(result.records)
+        rows = offset_page(result, descending, offset, per_page)
+        if cap is not None:
+            rows = rows[: max(0, cap - offset)]
+        has_next = offset + per_page < total
+        query = dict(request.query_params)
+        query.update(page=str(page + 1), per_page=str(per_page))
+        pages = {"type": "pages", "page": page, "per_page": per_page,
+                 "total_pages": math.ceil(total / per_page) if total else 0,
+                 "next": f"{base_url(request)}{request.url.path}?{urlencode(query)}"
+                 if has_next else None}
+        return rows, total, pages
+
+    def cursor_list(self, collection: Any, records: Callable[[], list[dict]], cache_key: tuple,
+                    per_page: int, cursor: str | None,
+                    predicate: Callable[[dict], bool] = lambda r: True,
+                    sort_getter: Callable | None = None, descending: bool = False
+                    ) -> tuple[list[dict], int, dict]:
+        """A 2.x cursor page: records, total and the `pages` object with `next` when more remain."""
+        result = self.state.search.result(collection.version, records, predicate, cache_key,
+                                          sort_getter)
+        rows, next_cursor, page_no = keyset_page(result, descending, per_page, cursor)
+        total = len(result.records)
+        pages = {"type": "pages", "page": page_no, "per_page": per_page,
+                 "total_pages": math.ceil(total / per_page) if total else 0}
+        if next_cursor:
+            pages["next"] = {"page": page_no + 1, "per_page": per_page,
+                             "starting_after": next_cursor}
+        return rows, total, pages
+
+    # -- search ---------------------------------------------------------------------------------
+
+    def search_fields(self, model: str) -> Callable[[str], Field | None]:
+        base = CONTACT_FIELDS if model == "contact" else CONVERSATION_FIELDS
+        custom = {a["name"]: a for a in self.ws.data_attributes.ordered()
+                  if a["model"] == model and a["custom"]}
+
+        def lookup(name: str) -> Field | None:
+            if name in base:
+                return base[name]
+            if name.startswith("custom_attributes."):
+                attr = custom.get(name.split(".", 1)[1])
+                if attr is not None:
+                    key = attr["name"]
+                    return Field(lambda r: r["custom_attributes"].get(key),
+                                 KIND_OF_TYPE[attr["data_type"]])
+            return None
+        return lookup
+
+    def search(self, body: Any, model: str, collection: Any, records: Callable[[], list[dict]],
+               per_page_default: int) -> tuple[list[dict], int, dict]:
+        """Run a 2.x search request body against a collection."""
+        if not isinstance(body, dict) or "query" not in body:
+            raise invalid("query is required", code="parameter_not_found", field="query")
+        fields = self.search_fields(model)
+        predicate = QueryCompiler(fields, self.state.config.timezone).compile(body["query"])
+        pagination = body.get("pagination") or {}
+        if not isinstance(pagination, dict):
+            raise invalid("pagination must be an object", field="pagination")
+        per_page = pagination.get("per_page", per_page_default)
+        if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
+            raise invalid("per_page must be a positive integer", field="per_page")
+        sort = body.get("sort") or {}
+        sort_getter, descending = None, False
+        if sort:
+            if not isinstance(sort, dict) or not isinstance(sort.get("field"), str):
+                raise invalid("sort needs a field", field="sort")
+            field = fields(sort["field"])
+            if field is None:
+                raise invalid(f"{sort['field']} is not a sortable field", field="sort")
+            order = sort.get("order", "descending")
+            if order not in ("ascending", "descending"):
+                raise invalid("Must be one of: ascending, descending", code="invalid_sort_order",
+                              field="order")
+            sort_getter, descending = field.getter, order == "descending"
+        key = (model, orjson.dumps(body["query"], option=orjson.OPT_SORT_KEYS),
+               sort.get("field"), descending)
+        return self.cursor_list(collection, records, key, min(per_page, 150),
+                                pagination.get("starting_after"), predicate, sort_getter,
+                                descending)
+
+    # -- scroll ---------------------------------------------------------------------------------
+
+    def scroll(self, request: Request, resource: str, collection: Any,
+               records: Callable[[], list[dict]]) -> tuple[str, list[dict]]:
+        param = request.query_params.get("scroll_param")
+        scroll_param, ids = self.ws.scrolls.page(resource, param,
+                                                 lambda: [r["id"] for r in records()])
+        rows = [collection.get(i) for i in ids]
+        return scroll_param, [r for r in rows if r is not None and not r.get("archived")]
+
+    # -- shared endpoints -------------------------------------------------------------------------
+
+    @endpoint
+    async def counts(self, request: Request) -> Response:
+        return raw_json(orjson.dumps(counts(self.ws, request.query_params.get("type"),
+                                            request.query_params.get("count"))))
+
+    def event_owner(self, request: Request) -> dict:
+        q = request.query_params
+        if q.get("intercom_user_id"):
+            contact = self.ws.contacts.get(q["intercom_user_id"])
+        elif q.get("user_id"):
+            contact = self.ws.contact_by_external_id(q["user_id"])
+        elif q.get("email"):
+            found = self.ws.contacts_by_email(q["email"])
+            contact = found[0] if found else None
+        else:
+            raise invalid("one of intercom_user_id, user_id or email is required",
+                          code="parameter_not_found")
+        if contact is None:
+            raise not_found("User Not Found")
+        return contact
+
+    @endpoint
+    async def list_events(self, request: Request) -> Response:
+        from intercom_sandbox.render import v1 as render_v1
+
+        contact = self.event_owner(request)
+        events = self.ws.events_for(contact)
+        if request.query_params.get("summary", "").lower() == "true":
+            summary: dict[str, dict] = {}
+            for e in events:
+                entry = summary.setdefault(e["event_name"], {"name": e["event_name"],
+                                                              "first": e["created_at"],
+                                                              "last": e["created_at"],
+                                                              "count": 0})
+                entry["count"] += 1
+                entry["first"] = min(entry["first"], e["created_at"])
+                entry["last"] = max(entry["last"], e["created_at"])
+            rows = [{**s, "first": iso(s["first"]), "last": iso(s["last"])}
+                    for s in summary.values()]
+            return raw_json(orjson.dumps({
+                "type": "event.summary", "email": contact["email"] or "",
+                "intercom_user_id": contact["id"], "user_id": contact["external_id"] or "",
+                "events": rows}))
+        per_page = int_param(request, "per_page", 50, 1, 100)
+        before = int_param(request, "before", 2**62, 0)
+        window = [e for e in events if e["created_at"] * 1000 < before][:per_page]
+        more = len([e for e in events if e["created_at"] * 1000 < before]) > per_page
+        pages: dict = {}
+        if more and window:
+            query = dict(request.query_params)
+            query["before"] = str(window[-1]["created_at"] * 1000)
+            pages["next"] = f"{base_url(request)}/events?{urlencode(query)}"
+        return raw_json(list_body({"type": "event.list"}, "events",
+                                  [orjson.dumps(render_v1.event(self.ws, e)) for e in window],
+                                  {"pages": pages}))
+
+    @endpoint
+    async def submit_event(self, request: Request) -> Response:
+        from intercom_sandbox.api.responses import json_body
+
+        self.ws.add_event(await json_body(request))
+        return Response(b"", status_code=202)
+
+
+def iso(timestamp: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).isoformat(timespec="milliseconds")
+
+
+def counts(ws: Any, kind: str | None, count: str | None) -> dict:
+    """Every variant of GET /counts."""
+    people = ws.live_contacts()
+    if not kind:
+        return {"type": "count.hash",
+                "company": {"count": len(ws.companies.by_id)},
+                "segment": {"count": len(ws.segments.by_id)},
+                "tag": {"count": len(ws.tags.by_id)},
+                "user": {"count": sum(1 for c in people if c["role"] == "user")},
+                "lead": {"count": sum(1 for c in people if c["role"] == "lead")}}
+    convs = ws.conversations.ordered()
+    if kind == "conversation" and not count:
+        return {"type": "count", "conversation": {
+            "assigned": sum(1 for c in convs if c["open"] and c["admin_assignee_id"] is not None),
+            "closed": sum(1 for c in convs if c["state"] == "closed"),
+            "open": sum(1 for c in convs if c["open"]),
+            "unassigned": sum(1 for c in convs if c["open"] and c["admin_assignee_id"] is None)}}
+    if kind == "conversation" and count == "admin":
+        return {"type": "count", "conversation": {"admin": [
+            {"id": a["id"], "name": a["name"],
+             "open": sum(1 for c in convs if c["open"] and str(c["admin_assignee_id"]) == a["id"]),
+             "closed": sum(1 for c in convs
+                           if c["state"] == "closed" and str(c["admin_assignee_id"]) == a["id"])}
+            for a in ws.admins.ordered()]}}
+    if kind == "user" and count in ("tag", "segment"):
+        users = [c for c in people if c["role"] == "user"]
+        items = ws.tags.ordered() if count == "tag" else \
+            [s for s in ws.segments.ordered() if s["kind"] == "user"]
+        key = "tag_ids" if count == "tag" else "segment_ids"
+        return {"type": "count", "user": {count: [
+            {item["name"]: sum(1 for u in users if item["id"] in u[key])} for item in items]}}
+    if kind == "company" and count in ("tag", "segment", "user"):
+        companies = ws.companies.ordered()
+        if count == "user":
+            rows = [{c["name"] or c["company_id"]: c["user_count"],
+                     "remote_company_id": c["company_id"]} for c in companies]
+        else:
+            items = ws.tags.ordered() if count == "tag" else \
+                [s for s in ws.segments.ordered() if s["kind"] == "company"]
+            key = "tag_ids" if count == "tag" else "segment_ids"
+            rows = [{item["name"]: sum(1 for c in companies if item["id"] in c[key])}
+                    for item in items]
+        return {"type": "count", "company": {count: rows}}
+    raise invalid(f"unsupported count type={kind} count={count}", field="type")

@@ -1,0 +1,307 @@
+"""Search queries of the 2.x API: nested AND/OR groups, every operator, day-granular dates."""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import datetime as dt
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from intercom_sandbox.model.derived import conversation_statistics, teammate_ids
+from intercom_sandbox.model.errors import invalid
+
+Predicate = Callable[[dict], bool]
+STRING_OPS = {"~", "!~", "^", "$"}
+ORDER_OPS = {">", "<", ">=", "<="}
+ALL_OPS = {"=", "!=", "IN", "NIN"} | STRING_OPS | ORDER_OPS
+MAX_FILTERS_PER_GROUP = 15
+MAX_GROUP_DEPTH = 2
+
+
+@dataclass(frozen=True)
+class Field:
+    """A searchable field: how to read it from a record and its Intercom type."""
+
+    getter: Callable[[dict], Any]
+    kind: str  # string, integer, boolean, date, or list (of strings)
+
+
+def _path(*keys: str) -> Callable[[dict], Any]:
+    def get(record: dict) -> Any:
+        value: Any = record
+        for key in keys:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(key)
+        return value
+    return get
+
+
+CONTACT_FIELDS: dict[str, Field] = {
+    **{name: Field(_path(name), "string") for name in (
+        "id", "role", "name", "avatar", "phone", "external_id", "language_override", "browser",
+        "browser_language", "os", "email")},
+    "email_domain": Field(lambda r: r["email"].rsplit("@", 1)[-1] if r.get("email") else None,
+                          "string"),
+    "owner_id": Field(_path("owner_id"), "integer"),
+    **{name: Field(_path(name), "date") for name in (
+        "created_at", "signed_up_at", "updated_at", "last_seen_at", "last_contacted_at",
+        "last_replied_at", "last_email_opened_at", "last_email_clicked_at",
+        "ios_last_seen_at", "android_last_seen_at")},
+    **{f"location.{k}": Field(_path("location", k), "string")
+       for k in ("country", "region", "city")},
+    **{name: Field(_path(name), "boolean") for name in (
+        "unsubscribed_from_emails", "marked_email_as_spam", "has_hard_bounced")},
+    **{name: Field(_path(name), "string") for name in (
+        "ios_app_version", "ios_device", "ios_app_device", "ios_os_version", "ios_app_name",
+        "ios_sdk_version", "android_app_version", "android_device", "android_app_name",
+        "android_sdk_version")},
+    "segment_id": Field(_path("segment_ids"), "list"),
+    "tag_id": Field(_path("tag_ids"), "list"),
+    "company_id": Field(_path("company_ids"), "list"),
+}
+
+STAT_DATES = ("first_contact_reply_at", "first_assignment_at", "first_admin_reply_at",
+              "first_close_at", "last_assignment_at", "last_assignment_admin_reply_at",
+              "last_contact_reply_at", "last_admin_reply_at", "last_close_at")
+STAT_INTS = ("time_to_assignment", "time_to_admin_reply", "time_to_first_close",
+             "time_to_last_close", "median_time_to_reply", "count_reopens",
+             "count_assignments", "count_conversation_parts")
+
+
+def _stat(key: str) -> Callable[[dict], Any]:
+    return lambda r: conversation_statistics(r).get(key)
+
+
+CONVERSATION_FIELDS: dict[str, Field] = {
+    "id": Field(_path("id"), "string"),
+    "created_at": Field(_path("created_at"), "date"),
+    "updated_at": Field(_path("updated_at"), "date"),
+    "waiting_since": Field(_path("waiting_since"), "date"),
+    "snoozed_until": Field(_path("snoozed_until"), "date"),
+    **{f"source.{k}": Field(_path("source", k), "string")
+       for k in ("type", "id", "delivered_as", "subject", "url")},
+    "source.body": Field(lambda r: (r["source"].get("body") or "").replace("<p>", " ")
+                         .replace("</p>", " ").split(), "list"),
+    **{f"source.author.{k}": Field(_path("source", "author", k), "string")
+       for k in ("id", "type", "name", "email")},
+    "contact_ids": Field(_path("contact_ids"), "list"),
+    "teammate_ids": Field(teammate_ids, "list"),
+    "tag_ids": Field(lambda r: [t["id"] for t in r["tags"]], "list"),
+    "admin_assignee_id": Field(_path("admin_assignee_id"), "integer"),
+    "team_assignee_id": Field(_path("team_assignee_id"), "integer"),
+    "channel_initiated": Field(_path("source", "delivered_as"), "string"),
+    "open": Field(_path("open"), "boolean"),
+    "read": Field(_path("read"), "boolean"),
+    "state": Field(_path("state"), "string"),
+    "priority": Field(_path("priority"), "string"),
+    **{f"statistics.{k}": Field(_stat(k), "date") for k in STAT_DATES},
+    **{f"statistics.{k}": Field(_stat(k), "integer") for k in STAT_INTS},
+    "statistics.last_closed_by_id": Field(_stat("last_closed_by_id"), "string"),
+    "conversation_rating.score": Field(_path("rating", "rating"), "integer"),
+    "conversation_rating.remark": Field(_path("rating", "remark"), "string"),
+    "conversation_rating.contact_id": Field(_path("rating", "contact_id"), "string"),
+    "conversation_rating.admin_id": Field(_path("rating", "teammate_id"), "string"),
+    "conversation_rating.replied_at": Field(_path("rating", "created_at"), "date"),
+    "ai_agent_participated": Field(lambda r: False, "boolean"),
+}
+
+
+class QueryCompiler:
+    """Turns a search `query` object into a predicate over workspace records."""
+
+    def __init__(self, fields: Callable[[str], Field | None], timezone: str) -> None:
+        self.fields = fields
+        self.tz = ZoneInfo(timezone)
+
+    def compile(self, node: Any, depth: int = 0) -> Predicate:
+        if not isinstance(node, dict):
+            raise invalid("query must be an object", field="query")
+        if node.get("operator") in ("AND", "OR") and "field" not in node:
+            if depth >= MAX_GROUP_DEPTH:
+                raise invalid(f"queries allow at most {MAX_GROUP_DEPTH} levels of nesting",
+                              field="query")
+            children = node.get("value")
+            if not isinstance(children, list) or not children:
+                raise invalid("an AND/OR group needs a list of filters", field="query")
+            if len(children) > MAX_FILTERS_PER_GROUP:
+                raise invalid(f"at most {MAX_FILTERS_PER_GROUP} filters per AND/OR group",
+                              field="query")
+            preds = [self.compile(child, depth + 1) for child in children]
+            if node["operator"] == "AND":
+                return lambda r: all(p(r) for p in preds)
+            return lambda r: any(p(r) for p in preds)
+        return self.compile_filter(node)
+
+    def compile_filter(self, node: dict) -> Predicate:
+        name, op, value = node.get("field"), node.get("operator"), node.get("value")
+        if not isinstance(name, str):
+            raise invalid("each filter needs a field", field="query")
+        field = self.fields(name)
+        if field is None:
+            raise invalid(f"{name} is not a searchable field", field=name)
+        if op not in ALL_OPS:
+            raise invalid(f"operator {op!r} is not supported", field=name)
+        get, kind = field.getter, field.kind
+        if kind == "date":
+            return self._date_filter(name, get, op, value)
+        if op in ("IN", "NIN"):
+            if not isinstance(value, list):
+                raise invalid(f"{op} needs an array value", field=name)
+            for item in value:
+                self._check_type(name, kind, item)
+            wanted = set(value)
+            hit = (lambda r: bool(wanted.intersection(get(r) or ()))) if kind == "list" \
+                else (lambda r: get(r) in wanted)
+            return hit if op == "IN" else (lambda r: not hit(r))
+        self._check_type(name, kind, value)
+        if op in ORDER_OPS:
+            if kind not in ("integer", "number"):
+                raise invalid(f"operator {op} needs an integer field; {name} is {kind}",
+                              field=name)
+            return _ordered(get, op, value)
+        if op in STRING_OPS:
+            if kind not in ("string", "list"):
+                raise invalid(f"operator {op} needs a string field; {name} is {kind}", field=name)
+            return _string_filter(get, op, str(value), kind == "list")
+        if kind == "list":
+            has = lambda r: value in (get(r) or ())  # noqa: E731
+            return has if op == "=" else (lambda r: not has(r))
+        return (lambda r: get(r) == value) if op == "=" else (lambda r: get(r) != value)
+
+    def _check_type(self, name: str, kind: str, value: Any) -> None:
+        ok = (value is None or (kind in ("string", "list") and isinstance(value, str))
+              or (kind == "integer" and isinstance(value, int) and not isinstance(value, bool))
+              or (kind == "number" and isinstance(value, int | float)
+                  and not isinstance(value, bool))
+              or (kind == "boolean" and isinstance(value, bool)))
+        if not ok:
+            raise invalid(f"value for {name} must be of type {kind}", field=name)
+
+    def _date_filter(self, name: str, get: Callable, op: str, value: Any) -> Predicate:
+        if op not in ("=", ">", "<"):
+            raise invalid(f"operator {op} is not supported on date field {name}", field=name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise invalid(f"value for {name} must be a Unix timestamp", field=name)
+        start, end = self.day_bounds(value)
+        if op == "=":
+            return lambda r: (v := get(r)) is not None and start <= v < end
+        if op == ">":
+            return lambda r: (v := get(r)) is not None and v >= end
+        return lambda r: (v := get(r)) is not None and v < start
+
+    def day_bounds(self, timestamp: int) -> tuple[int, int]:
+        """Start of the timestamp's calendar day in the workspace zone, and of the next day."""
+        day = dt.datetime.fromtimestamp(timestamp, self.tz).date()
+        start = dt.datetime.combine(day, dt.time(), self.tz)
+        end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), self.tz)
+        return int(start.timestamp()), int(end.timestamp())
+
+
+def _ordered(get: Callable, op: str, value: int) -> Predicate:
+    compare = {">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le}[op]
+    return lambda r: (v := get(r)) is not None and compare(v, value)
+
+
+def _string_filter(get: Callable, op: str, value: str, is_list: bool) -> Predicate:
+    test = {"~": lambda s: value in s, "!~": lambda s: value not in s,
+            "^": lambda s: s.startswith(value), "$": lambda s: s.endswith(value)}[op]
+    if is_list:
+        if op == "!~":
+            return lambda r: all(test(s) for s in (get(r) or ()))
+        return lambda r: any(test(s) for s in (get(r) or ()))
+    if op == "!~":
+        return lambda r: (v := get(r)) is None or test(v)
+    return lambda r: (v := get(r)) is not None and test(v)
+
+
+def sort_key(value: Any, seq: int) -> tuple:
+    """A total order over mixed values: nulls first, then numbers, then strings; seq breaks ties."""
+    if value is None:
+        return (0, 0, 0, seq)
+    if isinstance(value, bool | int | float):
+        return (1, 0, value, seq)
+    return (1, 1, str(value), seq)
+
+
+def encode_cursor(key: tuple, page: int) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([page, *key])).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[tuple, int]:
+    try:
+        page, *key = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if len(key) != 4 or not isinstance(page, int):
+            raise ValueError
+        return tuple(key), page
+    except (ValueError, TypeError, orjson.JSONDecodeError):
+        raise invalid("starting_after is not a valid cursor", field="starting_after") from None
+
+
+@dataclass
+class ResultSet:
+    """Matching records sorted ascending by key, valid for one data version."""
+
+    version: int
+    keys: list[tuple]
+    records: list[dict]
+
+
+class SearchEngine:
+    """Sorted result sets of queries, cached per data version, paged by keyset or offset."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple, ResultSet] = {}
+
+    def result(self, version: int, records: Callable[[], list[dict]], predicate: Predicate,
+               cache_key: tuple, sort_getter: Callable[[dict], Any] | None) -> ResultSet:
+        """Matching records sorted ascending by (sort value, creation order)."""
+        result = self.cache.get(cache_key)
+        if result is None or result.version != version:
+            getter = sort_getter or (lambda r: r["seq"])
+            keyed = sorted(((sort_key(getter(r), r["seq"]), r) for r in records() if predicate(r)),
+                           key=lambda pair: pair[0])
+            result = ResultSet(version, [k for k, _ in keyed], [r for _, r in keyed])
+            if len(self.cache) > 256:
+                self.cache.clear()
+            self.cache[cache_key] = result
+        return result
+
+
+def keyset_page(result: ResultSet, descending: bool, per_page: int, cursor: str | None
+                ) -> tuple[list[dict], str | None, int]:
+    """The page after a cursor: its records, the next cursor (None at the end), its number."""
+    keys, rows = result.keys, result.records
+    page_no = 1
+    after: tuple = ()
+    if cursor:
+        after, page_no = decode_cursor(cursor)
+        page_no += 1
+    if descending:
+        end = bisect.bisect_left(keys, after) if cursor else len(keys)
+        start = max(0, end - per_page)
+        chosen = list(reversed(rows[start:end]))
+        last_key = keys[start] if chosen else None
+        more = start > 0
+    else:
+        start = bisect.bisect_right(keys, after) if cursor else 0
+        chosen = rows[start:start + per_page]
+        last_key = keys[start + len(chosen) - 1] if chosen else None
+        more = start + len(chosen) < len(keys)
+    next_cursor = encode_cursor(last_key, page_no) if more and last_key else None
+    return chosen, next_cursor, page_no
+
+
+def offset_page(result: ResultSet, descending: bool, offset: int, per_page: int) -> list[dict]:
+    """Records at an offset of the sorted result, in either direction."""
+    rows = result.records
+    if not descending:
+        return rows[offset:offset + per_page]
+    end = max(0, len(rows) - offset)
+    return list(reversed(rows[max(0, end - per_page):end]))
