@@ -420,8 +420,8 @@ class Workspace:
             seq = self.companies.next_seq
             existing = {
                 "id": hex_id(0x6c, seq, self.mutation_rng), "seq": seq, "name": None,
-                "created_at": now, "updated_at": now, "remote_created_at": None,
-                "last_request_at": None, "monthly_spend": 0, "session_count": 0, "user_count": 0,
+                "created_at": now, "updated_at": now, "remote_created_at": now,
+                "last_request_at": now, "monthly_spend": 0, "session_count": 0, "user_count": 0,
                 "size": 0, "website": None, "industry": None, "plan": None,
                 "custom_attributes": {}, "tag_ids": [], "segment_ids": [],
             }
