@@ -53,12 +53,15 @@ class Admin:
         routes = {route: {str(k): v for k, v in statuses.items()}
                   for route, statuses in sorted(self.state.stats.items())}
         total = sum(sum(s.values()) for s in self.state.stats.values())
-        return json_response({"total": total, "routes": routes})
+        return json_response({"total": total, "routes": routes,
+                              "in_flight": self.state.in_flight,
+                              "max_in_flight": self.state.max_in_flight})
 
     @endpoint
     async def clear_stats(self, request: Request) -> Response:
         self.state.stats.clear()
-        return json_response({"total": 0, "routes": {}})
+        self.state.max_in_flight = self.state.in_flight
+        return await self.stats(request)
 
     @endpoint
     async def snapshot(self, request: Request) -> Response:

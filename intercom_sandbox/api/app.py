@@ -47,6 +47,17 @@ class SandboxApp:
         if scope["path"].startswith("/_sandbox/"):
             await self._dispatch(self.admin_routes, scope, receive, send, count=False)
             return
+        state = self.state
+        state.in_flight += 1
+        state.max_in_flight = max(state.max_in_flight, state.in_flight)
+        try:
+            await self._serve_api(scope, receive, send, headers)
+        finally:
+            state.in_flight -= 1
+
+    async def _serve_api(self, scope: Scope, receive: Receive, send: Send,
+                         headers: dict[str, str]) -> None:
+        """One Intercom API request, after authentication."""
         accept = headers.get("accept", "")
         if accept and not any(t in accept for t in ("json", "*/*", "application/*")):
             await self._error(send, 406, "media_type_not_acceptable",

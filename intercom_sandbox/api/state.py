@@ -59,12 +59,15 @@ class SandboxState:
         self.faults = FaultPlan(config.seed, config.faults)
         self.latency_rng = random.Random(config.seed + 17)
         self.stats: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        self.in_flight = 0
+        self.max_in_flight = 0
 
     def reset(self) -> None:
         """Back to the seeded workspace; stats, scrolls and jobs forgotten, settings kept."""
         self.workspace.reset()
         self.search = SearchEngine()
         self.stats.clear()
+        self.max_in_flight = self.in_flight
         self.faults.replace(self.config.faults)
 
     def record(self, route: str, status: int) -> None:
