@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from dataclasses import fields
+from typing import NoReturn
 
 from intercom_sandbox.config import SandboxConfig, WorkspaceSize
 from intercom_sandbox.model.errors import ApiError
@@ -14,8 +15,15 @@ from intercom_sandbox.model.faults import parse_rules
 from intercom_sandbox.server import bind_socket, make_server, run_server, url_of
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a bad command line in one line, without the usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"intercom-sandbox: {message} (see --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="intercom-sandbox", description=__doc__)
+    p = OneLineParser(prog="intercom-sandbox", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="serve the sandbox API until interrupted")
     defaults = SandboxConfig()

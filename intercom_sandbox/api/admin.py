@@ -104,8 +104,12 @@ class Admin:
         count = body.get("count", 1)
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise invalid("count must be a non-negative integer", field="count")
+        ids = body.get("ids")
+        if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str)
+                                                                  for i in ids)):
+            raise invalid("ids must be a list of strings", field="ids")
         ids = self.ws.mutate(body["collection"], count, body.get("role"), body.get("fields"),
-                             int(body.get("parts", 1)))
+                             int(body.get("parts", 1)), ids)
         return json_response({"collection": body["collection"], "ids": ids})
 
     @endpoint

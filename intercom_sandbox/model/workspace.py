@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import time
@@ -26,6 +27,8 @@ COMPANY_WRITABLE = {
 }
 TIMESTAMP_FIELDS = {"signed_up_at", "last_seen_at", "remote_created_at", "last_request_at",
                     "created_at"}
+# Versions are unique across every collection ever made, so caches keyed by one never go stale.
+VERSIONS = itertools.count(1)
 COLLECTIONS = ("contacts", "companies", "conversations", "tags", "segments", "admins", "teams",
                "data_attributes", "events")
 
@@ -37,7 +40,7 @@ class Collection:
                  on_change: Callable[[str, str], None]) -> None:
         self.name = name
         self.by_id: dict[str, dict] = {}
-        self.version = 0
+        self.version = next(VERSIONS)
         self.next_seq = 0
         self._ordered: tuple[int, list[dict]] | None = None
         self._on_change = on_change
@@ -62,7 +65,7 @@ class Collection:
 
     def touch(self, object_id: str) -> None:
         """Note that an object changed: bumps the version and drops cached renderings."""
-        self.version += 1
+        self.version = next(VERSIONS)
         self._ordered = None
         self._on_change(self.name, object_id)
 
@@ -523,8 +526,10 @@ class Workspace:
     # -- admin operations -----------------------------------------------------------------------
 
     def mutate(self, collection: str, count: int, role: str | None = None,
-               fields: dict | None = None, parts: int = 1) -> list[str]:
-        """Change `count` random records: bump updated_at and a field (or add parts)."""
+               fields: dict | None = None, parts: int = 1,
+               ids: list[str] | None = None) -> list[str]:
+        """Change `count` random records (or those of `ids`): bump updated_at and a field,
+        or add parts to conversations; `fields` may set any field, updated_at included."""
         rng = self.mutation_rng
         if collection in ("contacts", "users", "leads"):
             role = role or {"users": "user", "leads": "lead"}.get(collection)
@@ -535,7 +540,14 @@ class Workspace:
             pool = self.conversations.ordered()
         else:
             raise invalid(f"cannot mutate {collection}")
-        chosen = rng.sample(pool, k=min(count, len(pool)))
+        if ids is not None:
+            by_id = {r["id"]: r for r in pool}
+            missing = [i for i in ids if i not in by_id]
+            if missing:
+                raise not_found(f"no {collection} with id {missing[0]}")
+            chosen = [by_id[i] for i in ids]
+        else:
+            chosen = rng.sample(pool, k=min(count, len(pool)))
         now = self.now()
         for record in chosen:
             record["updated_at"] = max(now, record["updated_at"] + 1)
