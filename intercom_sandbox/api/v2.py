@@ -223,9 +223,8 @@ class V2(Dialect):
     async def company_segments(self, request: Request) -> Response:
         record = self.ws.company(request.path_params["id"])
         segments = [self.ws.segments.get(s) for s in record["segment_ids"]]
-        return raw_json(list_body({"type": "list"}, "data",
-                                  [orjson.dumps(render.segment(self.ws, s)) for s in segments
-                                   if s]))
+        rows = [orjson.dumps(render.segment(self.ws, s)) for s in segments if s]
+        return raw_json(list_body({"type": "list", "total_count": len(rows)}, "data", rows))
 
     # -- conversations ---------------------------------------------------------------------------
 

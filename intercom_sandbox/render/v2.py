@@ -4,15 +4,30 @@ from __future__ import annotations
 
 import zlib
 
+import orjson
+
 from intercom_sandbox.model.derived import conversation_statistics, teammate_ids
 from intercom_sandbox.model.workspace import Workspace
 
 EMBEDDED_LIMIT = 10
+# An author's `email` is required and must be an address; this stands in when none is known.
+UNKNOWN_EMAIL = "unknown@example.invalid"
 DEVICE_FIELDS = (
     "android_app_name", "android_app_version", "android_device", "android_os_version",
     "android_sdk_version", "android_last_seen_at", "ios_app_name", "ios_app_version",
     "ios_device", "ios_os_version", "ios_sdk_version", "ios_last_seen_at",
 )
+
+
+def applied_by(admin_id: str | None) -> dict:
+    """A tag's `applied_by` reference; the 2.11 description has no null for it, only a null id."""
+    return {"type": "admin", "id": str(admin_id) if admin_id is not None else None}
+
+
+def string_values(attributes: dict) -> dict:
+    """Company custom attributes as the description types them: strings, unset ones left out."""
+    return {k: v if isinstance(v, str) else orjson.dumps(v).decode()
+            for k, v in attributes.items() if v is not None}
 
 
 def plan_id(name: str) -> str:
@@ -41,7 +56,8 @@ def contact(ws: Workspace, r: dict) -> dict:
         "phone": phone,
         "formatted_phone": "+" + "".join(ch for ch in phone if ch.isdigit()) if phone else None,
         "name": r["name"], "owner_id": r["owner_id"],
-        "has_hard_bounced": r["has_hard_bounced"], "marked_email_as_spam": r["marked_email_as_spam"],
+        "has_hard_bounced": r["has_hard_bounced"],
+        "marked_email_as_spam": r["marked_email_as_spam"],
         "unsubscribed_from_emails": r["unsubscribed_from_emails"],
         "created_at": r["created_at"], "updated_at": r["updated_at"],
         "signed_up_at": r["signed_up_at"], "last_seen_at": r["last_seen_at"],
@@ -91,7 +107,7 @@ def company(ws: Workspace, r: dict) -> dict:
         "last_request_at": r["last_request_at"], "size": r["size"],
         "website": r["website"] or "", "industry": r["industry"] or "",
         "monthly_spend": int(r["monthly_spend"] or 0), "session_count": r["session_count"],
-        "user_count": r["user_count"], "custom_attributes": r["custom_attributes"],
+        "user_count": r["user_count"], "custom_attributes": string_values(r["custom_attributes"]),
         "tags": {"type": "tag.list", "tags": [{"type": "tag", "id": t["id"], "name": t["name"]}
                                               for t in tags if t]},
         "segments": {"type": "segment.list", "segments": [segment(ws, s) for s in segments if s]},
@@ -100,7 +116,7 @@ def company(ws: Workspace, r: dict) -> dict:
 
 def author(a: dict) -> dict:
     return {"type": a["type"], "id": str(a["id"]), "name": a.get("name"),
-            "email": a.get("email") or ""}
+            "email": a.get("email") or UNKNOWN_EMAIL}
 
 
 def conversation(ws: Workspace, r: dict, with_parts: bool = False) -> dict:
@@ -115,7 +131,7 @@ def conversation(ws: Workspace, r: dict, with_parts: bool = False) -> dict:
         "tags": {"type": "tag.list", "tags": [
             {"type": "tag", "id": t["id"], "name": (ws.tags.get(t["id"]) or {}).get("name", ""),
              "applied_at": t["applied_at"],
-             "applied_by": {"type": "admin", "id": t["applied_by"]} if t["applied_by"] else None}
+             "applied_by": applied_by(t["applied_by"])}
             for t in r["tags"]]},
         "source": {"type": src["type"], "id": src["id"], "delivered_as": src["delivered_as"],
                    "subject": src["subject"] or "", "body": src["body"] or "",
@@ -133,8 +149,8 @@ def conversation(ws: Workspace, r: dict, with_parts: bool = False) -> dict:
         "ai_agent_participated": False,
     }
     if r["first_contact_reply_at"]:
-        out["first_contact_reply"] = {"type": src["type"], "created_at": r["first_contact_reply_at"],
-                                      "url": None}
+        out["first_contact_reply"] = {"type": src["type"],
+                                      "created_at": r["first_contact_reply_at"], "url": None}
     rating = r["rating"]
     if rating:
         rated_by = ws.contacts.get(rating["contact_id"]) or {}
@@ -168,7 +184,7 @@ def part(p: dict) -> dict:
 
 def tag(ws: Workspace, r: dict) -> dict:
     return {"type": "tag", "id": r["id"], "name": r["name"], "applied_at": None,
-            "applied_by": None}
+            "applied_by": applied_by(None)}
 
 
 def admin(ws: Workspace, r: dict) -> dict:
@@ -194,7 +210,9 @@ def data_attribute(ws: Workspace, r: dict) -> dict:
         out["model"] = r["model"]
     if r["options"]:
         out["options"] = r["options"]
-    for key in ("id", "created_at", "updated_at", "admin_id"):
+    if r["attribute_id"] is not None:
+        out["id"] = r["attribute_id"]
+    for key in ("created_at", "updated_at", "admin_id"):
         if r[key] is not None:
             out[key] = r[key]
     return out
