@@ -165,3 +165,8 @@ def test_workspace_lists_and_counts(v1: SandboxClient) -> None:
     attributes = v1.get("/data_attributes/customer").json()["data_attributes"]
     types = {a["data_type"] for a in attributes if a["custom"]}
     assert types == {"string", "integer", "float", "boolean", "date"}
+    assert any(not a["custom"] for a in attributes)
+    names = [a["full_name"] for a in attributes]
+    assert len(names) == len(set(names))
+    archived = v1.get("/data_attributes?model=customer&include_archived=true").json()
+    assert len(archived["data_attributes"]) == len(attributes) + 1

@@ -394,7 +394,8 @@ def data_attribute(model: str, name: str, kind: str, options: list | None, *, cu
     """One data attribute definition."""
     prefix = "custom_attributes." if custom else ""
     return {
-        "id": attribute_id, "model": model, "name": name, "full_name": prefix + name,
+        "id": f"{model}.{prefix}{name}", "attribute_id": attribute_id, "model": model,
+        "name": name, "full_name": prefix + name,
         "label": name.replace("_", " ").replace(".", " ").title(),
         "description": f"{'Custom' if custom else 'Standard'} {model} attribute {name}",
         "data_type": kind, "options": list(options or []), "api_writable": custom,

@@ -253,7 +253,7 @@ class Workspace:
     def define_attribute(self, model: str, name: str, value: Any) -> dict:
         kind = ("boolean" if isinstance(value, bool) else "integer" if isinstance(value, int)
                 else "float" if isinstance(value, float) else "string")
-        next_id = 1 + max((a["id"] or 0) for a in self.data_attributes.ordered())
+        next_id = 1 + max((a["attribute_id"] or 0) for a in self.data_attributes.ordered())
         record = data_attribute(model, name, kind, None, custom=True, now=self.now(),
                                 attribute_id=next_id)
         return self.data_attributes.add(record)

@@ -159,7 +159,8 @@ def team_as_admin(ws: Workspace, r: dict) -> dict:
 
 
 def data_attribute(ws: Workspace, r: dict) -> dict:
-    return {"type": "data_attribute", "model": DATA_ATTRIBUTE_MODELS[r["model"]],
+    return {"type": "data_attribute", "id": r["attribute_id"],
+            "model": DATA_ATTRIBUTE_MODELS[r["model"]],
             "name": r["name"], "full_name": r["full_name"], "label": r["label"],
             "description": r["description"], "data_type": r["data_type"],
             "options": r["options"] or None, "api_writable": r["api_writable"],
