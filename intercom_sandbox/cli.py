@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -93,10 +94,8 @@ def main(argv: list[str] | None = None) -> int:
                 json.dump({"url": url, "token": config.token}, fh)
             os.replace(tmp, args.ready_file)
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         run_server(server, sock, announce)
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -48,7 +48,7 @@ def test_v1_scroll_returns_every_record_once(v1: SandboxClient, path: str, key: 
 
 def test_v2_companies_scroll(v2: SandboxClient) -> None:
     v2.reset()
-    records, params, _ = walk(v2, "/companies/scroll", "data")
+    records, _params, _ = walk(v2, "/companies/scroll", "data")
     assert len({r["id"] for r in records}) == len(records) == len(v2.snapshot("companies"))
     first = v2.get("/companies/scroll").json()
     assert first["type"] == "list" and first["total_count"] is None

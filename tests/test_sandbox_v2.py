@@ -149,7 +149,7 @@ def test_dates_match_by_calendar_day_in_the_workspace_zone() -> None:
                     "collection": "contacts", "ids": [contact["id"]],
                     "fields": {"updated_at": stamp}}).raise_for_status()
 
-            def ids(op: str, value: int) -> set[str]:
+            def ids(op: str, value: int, client: SandboxClient = client) -> set[str]:
                 query = {"operator": "AND", "value": [
                     {"field": "external_id", "operator": "IN", "value": ["a", "b"]},
                     {"field": "updated_at", "operator": op, "value": value}]}

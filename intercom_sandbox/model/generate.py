@@ -182,7 +182,7 @@ class Generator:
                 "monthly_spend": rng.randint(0, 50_000), "session_count": rng.randint(0, 9000),
                 "user_count": 0, "size": rng.randint(1, 5000),
                 "website": f"https://www.company{i}.example.com",
-                "industry": rng.choice(INDUSTRIES), "plan": rng.choice(PLANS + [None]),
+                "industry": rng.choice(INDUSTRIES), "plan": rng.choice([*PLANS, None]),
                 "custom_attributes": {
                     name: attribute_value(rng, kind, opts, self.now)
                     for name, kind, opts in COMPANY_ATTRIBUTES
