@@ -5,6 +5,8 @@ from __future__ import annotations
 from intercom_sandbox.model.jobs import Job, JobStore
 from intercom_sandbox.model.workspace import Workspace
 from intercom_sandbox.render.v2 import plan_id
+from intercom_sandbox.render.v2 import segment as segment  # the same shape in 1.x
+from intercom_sandbox.render.v2 import team as team  # the same shape in 1.x
 
 DATA_ATTRIBUTE_MODELS = {"contact": "customer", "company": "company",
                          "conversation": "conversation"}
@@ -132,23 +134,11 @@ def tag(ws: Workspace, r: dict) -> dict:
     return {"type": "tag", "id": r["id"], "name": r["name"]}
 
 
-def segment(ws: Workspace, r: dict, count: int | None = None) -> dict:
-    out = {"type": "segment", "id": r["id"], "name": r["name"], "created_at": r["created_at"],
-           "updated_at": r["updated_at"], "person_type": r["person_type"]}
-    if count is not None:
-        out["count"] = count
-    return out
-
-
 def admin(ws: Workspace, r: dict) -> dict:
     return {"type": "admin", "id": r["id"], "name": r["name"], "email": r["email"],
             "job_title": r["job_title"], "away_mode_enabled": r["away_mode_enabled"],
             "away_mode_reassign": r["away_mode_reassign"], "team_ids": r["team_ids"],
             "avatar": {"image_url": r["avatar"]}}
-
-
-def team(ws: Workspace, r: dict) -> dict:
-    return {"type": "team", "id": r["id"], "name": r["name"], "admin_ids": r["admin_ids"]}
 
 
 def team_as_admin(ws: Workspace, r: dict) -> dict:
