@@ -86,8 +86,8 @@ class SandboxApp:
                                        and b"scroll_param=" in scope["query_string"])
         if fault is not None:
             handled = await self._inject(fault, send, rate_headers)
-            self.state.record(self._template(dialect, scope) or route, handled)
-            if handled:
+            if handled:  # a slow answer goes on and is counted with the real response
+                self.state.record(self._template(dialect, scope) or route, handled)
                 return
         self.state.workspace.jobs.process_due()
         await self._dispatch(self.routes[dialect], scope, receive,

@@ -34,12 +34,12 @@ def error_response(exc: ApiError, headers: dict | None = None) -> Response:
 
 def list_body(head: dict, key: str, items: Iterable[bytes], tail: dict | None = None) -> bytes:
     """A list envelope around already-encoded items: `head` fields, the items, `tail` fields."""
-    out = orjson.dumps(head)[:-1]
-    out += b',"' if head else b'"'
-    out += key.encode() + b'":[' + b",".join(items) + b"]"
+    parts = [orjson.dumps(head)[:-1], b',"' if head else b'"', key.encode(), b'":[',
+             b",".join(items), b"]"]
     if tail:
-        out += b"," + orjson.dumps(tail)[1:-1]
-    return out + b"}"
+        parts += [b",", orjson.dumps(tail)[1:-1]]
+    parts.append(b"}")
+    return b"".join(parts)
 
 
 def raw_json(body: bytes, status: int = 200) -> Response:

@@ -42,7 +42,8 @@ class RenderCache:
         bucket = self.entries[(collection, dialect)]
         encoded = bucket.get(record["id"])
         if encoded is None:
-            encoded = bucket[record["id"]] = orjson.dumps(render(record))
+            # An exact-size copy: orjson's own buffer keeps several times the JSON's size.
+            encoded = bucket[record["id"]] = memoryview(orjson.dumps(render(record))).tobytes()
         return encoded
 
 

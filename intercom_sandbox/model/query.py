@@ -264,10 +264,13 @@ class SearchEngine:
         """Matching records sorted ascending by (sort value, creation order)."""
         result = self.cache.get(cache_key)
         if result is None or result.version != version:
-            getter = sort_getter or (lambda r: r["seq"])
-            keyed = sorted(((sort_key(getter(r), r["seq"]), r) for r in records() if predicate(r)),
-                           key=lambda pair: pair[0])
-            result = ResultSet(version, [k for k, _ in keyed], [r for _, r in keyed])
+            rows = [r for r in records() if predicate(r)]
+            if sort_getter is None:  # creation order, which `records` already has
+                result = ResultSet(version, [(1, 0, r["seq"], r["seq"]) for r in rows], rows)
+            else:
+                keyed = sorted(((sort_key(sort_getter(r), r["seq"]), r) for r in rows),
+                               key=lambda pair: pair[0])
+                result = ResultSet(version, [k for k, _ in keyed], [r for _, r in keyed])
             if len(self.cache) > 256:
                 self.cache.clear()
             self.cache[cache_key] = result

@@ -72,7 +72,8 @@ class Collection:
     def ordered(self) -> list[dict]:
         """Every object in creation order (cached until the next change)."""
         if self._ordered is None or self._ordered[0] != self.version:
-            self._ordered = (self.version, sorted(self.by_id.values(), key=lambda r: r.get("seq", 0)))
+            # Objects are inserted in sequence order, so the dict's own order is creation order.
+            self._ordered = (self.version, list(self.by_id.values()))
         return self._ordered[1]
 
 
