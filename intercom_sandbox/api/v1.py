@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from urllib.parse import urlencode
 
@@ -346,6 +347,9 @@ class V1(Dialect):
     async def bulk(self, request: Request) -> Response:
         resource = request.url.path.rsplit("/", 1)[-1]
         job = self.ws.jobs.submit(resource, await json_body(request))
+        # Apply the new task once it is due even if no other request comes in meanwhile.
+        asyncio.get_running_loop().call_later(self.ws.jobs.delay + 0.01,
+                                              lambda: self.ws.jobs.process_due())
         return raw_json(orjson.dumps(render.job(self.ws.jobs, job, base_url(request))), 202)
 
     @endpoint

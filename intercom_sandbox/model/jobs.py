@@ -27,7 +27,8 @@ class Task:
     applied: bool = False
 
     def state(self, now: float, delay: float) -> str:
-        if self.applied or now >= self.created_at + delay:
+        """Completed only once its items are applied, so a completed task's effects show."""
+        if self.applied:
             return "completed"
         return "running" if now >= self.created_at + delay / 2 else "pending"
 
@@ -122,7 +123,10 @@ class JobStore:
                 ws.add_event(data)
             elif item["method"] == "delete":
                 role = "user" if job.data_type == "user" else "lead"
-                record = ws.find_user(v1_input.contact_fields(data, ws.now()), role)
+                ident = v1_input.contact_fields(data, ws.now())
+                if not any(ident.get(k) for k in ("id", "external_id", "email")):
+                    raise invalid("user_id or email required", code="parameter_not_found")
+                record = ws.find_user(ident, role)
                 if record is None:
                     raise not_found("User Not Found")
                 ws.archive_contact(record)
