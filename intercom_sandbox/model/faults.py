@@ -60,10 +60,26 @@ def parse_rule(spec: dict | str) -> FaultRule:
     kind = str(spec.get("kind", ""))
     if kind not in KINDS:
         raise invalid(f"unknown fault kind {kind!r}; one of {', '.join(KINDS)}")
-    rule = FaultRule(kind=kind, **{k: v for k, v in spec.items() if k != "kind" and v is not None})
-    if not 0 <= float(rule.rate) <= 1:
-        raise invalid("fault rate must be between 0 and 1")
-    return rule
+    return FaultRule(kind=kind, **{k: _checked(k, v) for k, v in spec.items()
+                                   if k != "kind" and v is not None})
+
+
+def _checked(name: str, value: object) -> object:
+    """A rule field's value, refused with a clear message when its type or range is wrong."""
+    if name in ("route", "method"):
+        if not isinstance(value, str) or not value.strip():
+            raise invalid(f"fault {name} must be a non-empty string")
+        return value.strip()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise invalid(f"fault {name} must be a number, not {value!r}")
+    if name == "rate":
+        if not 0 <= value <= 1:
+            raise invalid("fault rate must be between 0 and 1")
+        return float(value)
+    whole = name in ("after", "times")
+    if not value >= 0 or (whole and not float(value).is_integer()):
+        raise invalid(f"fault {name} must be a {'whole number' if whole else 'number'} >= 0")
+    return int(value) if whole else float(value)
 
 
 def parse_rules(text: str | list | None) -> list[dict]:
