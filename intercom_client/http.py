@@ -1,0 +1,101 @@
+"""HTTP to Intercom: auth and version headers, pacing on every send, retries with backoff."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import backoff
+import requests
+
+from intercom_client.errors import RetriableError, check_response, parse_json
+from intercom_client.pacing import RateLimitPacer, shared_pacer
+from intercom_client.settings import DEFAULT_VERSION, base_url
+
+TRANSIENT = (RetriableError, requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+             requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError,
+             ConnectionResetError)
+DEFAULT_MAX_TRIES = 8
+
+
+def intercom_headers(config: Mapping[str, Any], user_agent: str) -> dict[str, str]:
+    """The headers every Intercom request carries, authorisation included."""
+    return {
+        "Authorization": f"Bearer {config['access_token']}",
+        "Accept": "application/json",
+        "Intercom-Version": str(config.get("api_version") or DEFAULT_VERSION),
+        "User-Agent": config.get("user_agent") or user_agent,
+    }
+
+
+class PacedSession(requests.Session):
+    """A requests session whose every send waits for rate-limit budget and reports the answer."""
+
+    def __init__(self, pacer: RateLimitPacer | None = None) -> None:
+        super().__init__()
+        self.pacer = pacer or shared_pacer()
+        self.calls = 0
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        self.pacer.before_request()
+        self.calls += 1
+        response = super().send(request, **kwargs)
+        self.pacer.after_response(response.status_code, response.headers)
+        return response
+
+
+class IntercomHttp:
+    """Requests with retries for code outside singer-sdk streams (the target, discovery)."""
+
+    def __init__(self, config: Mapping[str, Any], user_agent: str,
+                 max_tries: int = DEFAULT_MAX_TRIES, pacer: RateLimitPacer | None = None) -> None:
+        self.base = base_url(config)
+        self.headers = intercom_headers(config, user_agent)
+        self.timeout = float(config.get("request_timeout") or 300)
+        self.max_tries = max_tries
+        self.pacer = pacer or shared_pacer()
+        self._local = threading.local()
+        self._sessions: list[PacedSession] = []
+        self._lock = threading.Lock()
+
+    @property
+    def session(self) -> PacedSession:
+        """One session per thread, all sharing the pacer."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = PacedSession(self.pacer)
+            session.headers.update(self.headers)
+            self._local.session = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
+    @property
+    def calls(self) -> int:
+        """API calls sent so far, retries included."""
+        return sum(s.calls for s in self._sessions)
+
+    def url(self, path: str) -> str:
+        return path if path.startswith(("http://", "https://")) else self.base + path
+
+    def request(self, method: str, path: str, *, expect_body: bool = True,
+                retry: bool = True, **kwargs: Any) -> requests.Response:
+        """Send a request; transient failures are retried with jittered exponential backoff."""
+        def send() -> requests.Response:
+            response = self.session.request(method, self.url(path), timeout=self.timeout,
+                                            **kwargs)
+            check_response(response, expect_body)
+            return response
+        if not retry:
+            return send()
+        return backoff.on_exception(backoff.expo, TRANSIENT, max_tries=self.max_tries,
+                                    max_value=30, jitter=backoff.full_jitter,
+                                    logger=None)(send)()
+
+    def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return parse_json(self.request(method, path, **kwargs))
+
+    def close(self) -> None:
+        for session in self._sessions:
+            session.close()
