@@ -1,25 +1,85 @@
-"""tap-intercom: the Singer tap (streams arrive with the tap issue)."""
+"""tap-intercom: users, leads, companies, conversations and more from Intercom API 1.x and 2.x."""
 
 from __future__ import annotations
+
+from functools import cached_property
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
+from intercom_client.errors import IntercomError
+from intercom_client.http import IntercomHttp
+from intercom_client.settings import DEFAULT_VERSION, SettingsError, api_generation, check
+from tap_intercom.schema_files import CUSTOM_MODELS, load_schema, with_custom_attributes
+from tap_intercom.streams import STREAM_TYPES, SchemaStream
+
 
 class TapIntercom(Tap):
-    """Intercom tap; streams are not implemented yet."""
+    """Singer tap for Intercom."""
 
     name = "tap-intercom"
     config_jsonschema = th.PropertiesList(
         th.Property("access_token", th.StringType, required=True, secret=True,
-                    description="Intercom access token"),
-        th.Property("api_url", th.StringType, description="Base URL of the Intercom API"),
-        th.Property("api_version", th.StringType, default="2.11",
-                    description="Intercom-Version header"),
+                    description="Intercom access token (Developer Hub or OAuth)"),
+        th.Property("api_url", th.StringType,
+                    description="API root, e.g. a sandbox's URL; overrides region"),
+        th.Property("region", th.StringType, default="us", allowed_values=["us", "eu", "au"],
+                    description="Intercom region when api_url is not set"),
+        th.Property("api_version", th.StringType, default=DEFAULT_VERSION,
+                    description="Intercom-Version: 1.0-1.4 (users and leads) or 2.0-2.16"),
+        th.Property("start_date", th.DateTimeType,
+                    description="Earliest updated_at to read on a first run"),
+        th.Property("lookback_window_days", th.IntegerType, default=0,
+                    description="Days re-read before the bookmark on each incremental run"),
+        th.Property("page_size", th.IntegerType, default=150,
+                    description="Records per page (at most 150 on 2.x, 60 on 1.x page lists)"),
+        th.Property("max_workers", th.IntegerType, default=8,
+                    description="Concurrent requests for conversation details and search windows"),
+        th.Property("request_timeout", th.IntegerType, default=300,
+                    description="Seconds before a request is abandoned and retried"),
+        th.Property("user_agent", th.StringType, description="User-Agent header"),
+        th.Property("companies_source", th.StringType, default="scroll",
+                    allowed_values=["scroll", "list"],
+                    description="Read companies with the scroll API or the (10,000 capped) list"),
     ).to_dict()
 
-    def discover_streams(self) -> list:
-        return []
+    @cached_property
+    def generation_number(self) -> int:
+        try:
+            check(self.config)
+            return api_generation(self.config.get("api_version") or DEFAULT_VERSION)
+        except SettingsError as exc:
+            raise SystemExit(f"tap-intercom: {exc}") from None
+
+    def custom_attribute_definitions(self) -> list[dict]:
+        """Custom data attributes of every model, or none when Intercom cannot be reached."""
+        models = ("contact", "company", "conversation") if self.generation_number == 2 \
+            else ("customer", "company")
+        key = "data" if self.generation_number == 2 else "data_attributes"
+        http = IntercomHttp(self.config, "tap-intercom", max_tries=2)
+        found: list[dict] = []
+        try:
+            for model in models:
+                body = http.json("GET", "/data_attributes", params={"model": model})
+                found += [{**a, "model": a.get("model") or model} for a in body.get(key) or []]
+        except (IntercomError, OSError) as exc:
+            self.logger.warning("custom attributes stay untyped: /data_attributes could not be "
+                                "read (%s)", str(exc).splitlines()[0][:200])
+            return []
+        finally:
+            http.close()
+        return found
+
+    def discover_streams(self) -> list[SchemaStream]:
+        definitions = self.custom_attribute_definitions()
+        streams = []
+        for stream_type in STREAM_TYPES:
+            schema = load_schema(self.generation_number, stream_type.name)
+            if stream_type.name in CUSTOM_MODELS and definitions:
+                model = CUSTOM_MODELS[stream_type.name][0 if self.generation_number == 2 else 1]
+                schema = with_custom_attributes(schema, definitions, model)
+            streams.append(stream_type(tap=self, schema=schema))
+        return streams
 
 
 if __name__ == "__main__":

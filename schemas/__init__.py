@@ -1,0 +1,1 @@
+"""The JSON Schemas of the tap's streams, shipped as package data of tap_intercom."""

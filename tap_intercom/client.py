@@ -1,0 +1,118 @@
+"""The base stream: Intercom's URL, headers, auth, pacing and retries, and record conversion."""
+
+from __future__ import annotations
+
+import threading
+import typing as t
+from functools import cached_property
+
+import requests
+from singer_sdk import RESTStream
+from singer_sdk.authenticators import BearerTokenAuthenticator
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+
+from intercom_client.errors import FatalError, NotFoundError, RetriableError, check_response, parse_json
+from intercom_client.http import PacedSession
+from intercom_client.settings import DEFAULT_VERSION, api_generation, base_url
+from tap_intercom.convert import RecordConverter
+
+if t.TYPE_CHECKING:
+    from tap_intercom.generations import Generation
+
+
+class NotFoundAPIError(FatalAPIError):
+    """A 404, which some streams skip rather than fail on."""
+
+
+class IntercomStream(RESTStream):
+    """Shared behaviour of every Intercom stream."""
+
+    records_jsonpath = "$[*]"
+    backoff_max_tries_setting = 8
+    _sessions = threading.local()
+
+    @property
+    def path(self) -> str:
+        """The endpoint named in request metrics."""
+        return f"/{self.name}"
+
+    @property
+    def url_base(self) -> str:
+        return base_url(self.config)
+
+    @cached_property
+    def generation(self) -> Generation:
+        """The API generation (1.x or 2.x) this run speaks."""
+        from tap_intercom.generations import for_version
+
+        return for_version(api_generation(self.config.get("api_version") or DEFAULT_VERSION))
+
+    @property
+    def authenticator(self) -> BearerTokenAuthenticator:
+        return BearerTokenAuthenticator(token=self.config["access_token"])
+
+    @property
+    def http_headers(self) -> dict:
+        return {"Accept": "application/json", "User-Agent": self.user_agent,
+                "Intercom-Version": str(self.config.get("api_version") or DEFAULT_VERSION)}
+
+    @property
+    def user_agent(self) -> str:
+        return self.config.get("user_agent") or "tap-intercom (singer-sdk)"
+
+    @property
+    def requests_session(self) -> requests.Session:
+        """One paced session per thread: worker threads share the process-wide pacer."""
+        session = getattr(self._sessions, "session", None)
+        if session is None:
+            session = self._sessions.session = PacedSession()
+        return session
+
+    @property
+    def timeout(self) -> int:
+        return int(self.config.get("request_timeout") or 300)
+
+    @property
+    def backoff_max_tries(self) -> int:
+        return self.backoff_max_tries_setting
+
+    def backoff_wait_generator(self) -> t.Generator[float, None, None]:
+        """Jittered exponential waits capped at 30 s; a 429 also waits for the reset in the pacer."""
+        import backoff
+
+        return backoff.expo(factor=1, max_value=30)
+
+    def validate_response(self, response: requests.Response) -> None:
+        """Map Intercom's answers onto the SDK's retriable and fatal errors."""
+        try:
+            check_response(response)
+        except RetriableError as exc:
+            raise RetriableAPIError(str(exc), response) from None
+        except NotFoundError as exc:
+            raise NotFoundAPIError(str(exc), response) from None
+        except FatalError as exc:
+            raise FatalAPIError(str(exc), response) from None
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        yield from self.generation.records(self.name, parse_json(response))
+
+    # -- requests outside the paginator ----------------------------------------------------------
+
+    def fetch(self, method: str, path: str, params: dict | None = None,
+              body: dict | None = None, retry: bool = True) -> dict:
+        """One request, retried by the SDK's decorator unless `retry` is off; the parsed body."""
+        url = path if path.startswith("http") else self.url_base + path
+        prepared = self.build_prepared_request(method=method, url=url, params=params or {},
+                                               headers=self.http_headers, json=body)
+        send = self.request_decorator(self._request) if retry else self._request
+        return parse_json(send(prepared, None))  # type: ignore[return-value]
+
+    # -- records ---------------------------------------------------------------------------------
+
+    @cached_property
+    def converter(self) -> RecordConverter:
+        return RecordConverter(self.schema)
+
+    def post_process(self, row: dict, context: dict | None = None) -> dict | None:
+        """Epoch seconds become RFC 3339 strings; custom attributes take their declared types."""
+        return self.converter.convert(row)

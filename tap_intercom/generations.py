@@ -1,0 +1,219 @@
+"""What differs between Intercom API 1.x and 2.x, behind one small interface."""
+
+from __future__ import annotations
+
+import typing as t
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from singer_sdk.exceptions import FatalAPIError
+
+from tap_intercom import readers
+from tap_intercom.readers import Bounds, PageCapReached
+
+if t.TYPE_CHECKING:
+    from tap_intercom.client import IntercomStream
+
+COUNT_VARIANTS = (("conversation", None), ("conversation", "admin"), ("user", "tag"),
+                  ("user", "segment"), ("company", "tag"), ("company", "segment"),
+                  ("company", "user"))
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """One GET of a small list: its path, parameters and fields the tap adds to each record."""
+
+    path: str
+    params: dict
+    extra: dict
+
+
+class Generation:
+    """The interface both generations implement."""
+
+    number = 0
+    list_keys: t.ClassVar[dict[str, str]] = {}
+    people_key = ""
+
+    def records(self, stream_name: str, body: dict) -> list[dict]:
+        """The records of a list response."""
+        return body.get(self.list_keys.get(stream_name, "data")) or []
+
+    def list_requests(self, stream_name: str) -> list[ListRequest]:
+        return [ListRequest(f"/{stream_name}", {}, {})]
+
+    def keep(self, stream_name: str, record: dict) -> bool:
+        return True
+
+    def people(self, stream: IntercomStream, role: str, bounds: Bounds) -> Iterator[dict]:
+        raise NotImplementedError
+
+    def companies(self, stream: IntercomStream, bounds: Bounds, source: str) -> Iterator[dict]:
+        raise NotImplementedError
+
+    def conversations(self, stream: IntercomStream, bounds: Bounds) -> Iterator[dict]:
+        raise NotImplementedError
+
+    def count_rows(self, stream: IntercomStream) -> Iterator[dict]:
+        """Rows of every /counts variant."""
+        yield from count_rows(stream.fetch("GET", "/counts"), None, None)
+        for kind, count in COUNT_VARIANTS:
+            params = {"type": kind, **({"count": count} if count else {})}
+            yield from count_rows(stream.fetch("GET", "/counts", params=params), kind, count)
+
+
+class V1(Generation):
+    """Users and leads, page lists and scrolls."""
+
+    number = 1
+    list_keys: t.ClassVar[dict[str, str]] = {
+        "users": "users", "contacts": "contacts", "companies": "companies",
+        "conversations": "conversations", "tags": "tags", "segments": "segments",
+        "admins": "admins", "teams": "teams", "data_attributes": "data_attributes"}
+
+    def list_requests(self, stream_name: str) -> list[ListRequest]:
+        if stream_name == "segments":
+            return [ListRequest("/segments", {"include_count": "true"}, {"segment_type": "user"}),
+                    ListRequest("/segments", {"type": "company"}, {"segment_type": "company"})]
+        if stream_name == "data_attributes":
+            return [ListRequest("/data_attributes", {"model": m, "include_archived": "true"}, {})
+                    for m in ("customer", "company")]
+        return super().list_requests(stream_name)
+
+    def keep(self, stream_name: str, record: dict) -> bool:
+        return stream_name != "admins" or record.get("type") == "admin"  # 1.x lists teams too
+
+    def people(self, stream: IntercomStream, role: str, bounds: Bounds) -> Iterator[dict]:
+        path, key = ("/users", "users") if role == "user" else ("/contacts", "contacts")
+        sent: set[str] = set()
+        if bounds.lower is not None:
+            try:
+                for record in readers.newest_first(stream, path, key, bounds):
+                    sent.add(record["id"])
+                    yield record
+                return
+            except PageCapReached:
+                stream.logger.info("%s: more changes than a page list reaches; scrolling all",
+                                   stream.name)
+        for record in readers.scroll(stream, f"{path}/scroll", key):
+            if record["id"] not in sent and bounds.admits(record.get("updated_at")):
+                yield record
+
+    def companies(self, stream: IntercomStream, bounds: Bounds, source: str) -> Iterator[dict]:
+        if source == "list":
+            try:
+                yield from readers.newest_first(stream, "/companies", "companies",
+                                                Bounds(None, bounds.upper),
+                                                params={"sort": None, "order": "desc"})
+                return
+            except PageCapReached:
+                stream.logger.info("companies: over 10,000 companies; scrolling instead")
+        for record in readers.scroll(stream, "/companies/scroll", "companies"):
+            if bounds.admits(record.get("updated_at")):
+                yield record
+
+    def conversations(self, stream: IntercomStream, bounds: Bounds) -> Iterator[dict]:
+        yield from readers.newest_first(stream, "/conversations", "conversations", bounds)
+
+
+class V2(Generation):
+    """Unified contacts, cursors and search."""
+
+    number = 2
+    list_keys: t.ClassVar[dict[str, str]] = {
+        "users": "data", "contacts": "data", "companies": "data",
+        "conversations": "conversations", "tags": "data", "segments": "segments",
+        "admins": "admins", "teams": "teams", "data_attributes": "data"}
+
+    def list_requests(self, stream_name: str) -> list[ListRequest]:
+        if stream_name == "segments":
+            return [ListRequest("/segments", {"include_count": "true"}, {"segment_type": "user"})]
+        if stream_name == "data_attributes":
+            return [ListRequest("/data_attributes", {"model": m, "include_archived": "true"},
+                                {"model": m}) for m in ("contact", "company", "conversation")]
+        return super().list_requests(stream_name)
+
+    def people(self, stream: IntercomStream, role: str, bounds: Bounds) -> Iterator[dict]:
+        yield from readers.search(stream, "/contacts/search", "data",
+                                  [{"field": "role", "operator": "=", "value": role}], bounds,
+                                  stream.page_size, stream.max_workers)
+
+    def companies(self, stream: IntercomStream, bounds: Bounds, source: str) -> Iterator[dict]:
+        if source == "list":
+            page, pages = 1, 1
+            while page <= pages:
+                body = stream.fetch("POST", "/companies/list",
+                                    params={"page": page, "per_page": 60, "order": "desc"})
+                pages = (body.get("pages") or {}).get("total_pages") or 0
+                for record in body.get("data") or []:
+                    if bounds.admits(record.get("updated_at")):
+                        yield record
+                page += 1
+            return
+        for record in readers.scroll(stream, "/companies/scroll", "data"):
+            if bounds.admits(record.get("updated_at")):
+                yield record
+
+    def conversations(self, stream: IntercomStream, bounds: Bounds) -> Iterator[dict]:
+        yield from readers.search(stream, "/conversations/search", "conversations", [], bounds,
+                                  stream.page_size, stream.max_workers)
+
+    def count_rows(self, stream: IntercomStream) -> Iterator[dict]:
+        try:
+            yield from super().count_rows(stream)
+        except FatalAPIError as exc:
+            if getattr(exc, "response", None) is None or exc.response.status_code != 404:
+                raise
+            stream.logger.info("counts: /counts is not served; deriving totals from lists")
+            yield from self.derived_counts(stream)
+
+    def derived_counts(self, stream: IntercomStream) -> Iterator[dict]:
+        """Totals from `total_count` of searches and lists, where /counts is gone."""
+        for entity, role in (("user", "user"), ("lead", "lead")):
+            body = stream.fetch("POST", "/contacts/search", body={
+                "query": {"field": "role", "operator": "=", "value": role},
+                "pagination": {"per_page": 1}})
+            yield total_row(entity, body.get("total_count"))
+        companies = stream.fetch("GET", "/companies", params={"per_page": 1})
+        yield total_row("company", companies.get("total_count"))
+        yield total_row("tag", len(stream.fetch("GET", "/tags").get("data") or []))
+        yield total_row("segment", len(stream.fetch("GET", "/segments").get("segments") or []))
+        conversations = stream.fetch("GET", "/conversations", params={"per_page": 1})
+        yield total_row("conversation", conversations.get("total_count"))
+
+
+def total_row(entity: str, count: int | None) -> dict:
+    return {"entity": entity, "breakdown": "total", "item": None, "item_name": None,
+            "count": count}
+
+
+def count_rows(body: dict, kind: str | None, count: str | None) -> Iterator[dict]:
+    """Tidy rows from one /counts answer."""
+    if kind is None:
+        for entity in ("user", "lead", "company", "tag", "segment"):
+            if isinstance(body.get(entity), dict):
+                yield total_row(entity, body[entity].get("count"))
+        return
+    section = body.get(kind) or {}
+    if kind == "conversation" and count is None:
+        for state, value in section.items():
+            yield {"entity": "conversation", "breakdown": "state", "item": state,
+                   "item_name": state, "count": value}
+        return
+    if kind == "conversation":
+        for admin in section.get("admin") or []:
+            for metric in ("open", "closed"):
+                yield {"entity": "conversation", "breakdown": f"admin_{metric}",
+                       "item": str(admin.get("id")), "item_name": admin.get("name"),
+                       "count": admin.get(metric)}
+        return
+    for entry in section.get(count) or []:
+        extra = {k: v for k, v in entry.items() if k != "remote_company_id"}
+        for name, value in extra.items():
+            yield {"entity": kind, "breakdown": count,
+                   "item": entry.get("remote_company_id") or name, "item_name": name,
+                   "count": value}
+
+
+def for_version(number: int) -> Generation:
+    return V1() if number == 1 else V2()
