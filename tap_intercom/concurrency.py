@@ -23,7 +23,7 @@ def ordered_map(fn: Callable[[In], Out], items: Iterable[In], workers: int,
         for item in items:
             try:
                 yield item, fn(item)
-            except Exception as exc:  # noqa: BLE001 - handed to the caller with its item
+            except Exception as exc:
                 yield item, exc
         return
     pending: deque[tuple[In, Future]] = deque()
@@ -44,5 +44,5 @@ def ordered_map(fn: Callable[[In], Out], items: Iterable[In], workers: int,
 def _settle(item: In, future: Future) -> tuple[In, Out | BaseException]:
     try:
         return item, future.result()
-    except Exception as exc:  # noqa: BLE001 - handed to the caller with its item
+    except Exception as exc:
         return item, exc

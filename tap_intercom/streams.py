@@ -6,7 +6,6 @@ import time
 import typing as t
 from collections.abc import Iterable, Iterator
 
-
 from tap_intercom.client import IntercomStream, NotFoundAPIError
 from tap_intercom.concurrency import ordered_map
 from tap_intercom.readers import Bounds
