@@ -7,6 +7,7 @@ from functools import cached_property
 from singer_sdk import Tap
 from singer_sdk import typing as th
 
+from intercom_client.cli import run
 from intercom_client.errors import IntercomError
 from intercom_client.http import IntercomHttp
 from intercom_client.settings import DEFAULT_VERSION, SettingsError, api_generation, check
@@ -82,5 +83,10 @@ class TapIntercom(Tap):
         return streams
 
 
+def main() -> None:
+    """The `tap-intercom` command."""
+    run(TapIntercom.cli, "tap-intercom")
+
+
 if __name__ == "__main__":
-    TapIntercom.cli()
+    main()
