@@ -20,7 +20,17 @@ if t.TYPE_CHECKING:
     from tap_intercom.generations import Generation
 
 
-class NotFoundAPIError(FatalAPIError):
+class IntercomAPIError(FatalAPIError):
+    """A fatal answer from Intercom, keeping the response and Intercom's error code."""
+
+    def __init__(self, message: str, response: requests.Response | None = None,
+                 code: str | None = None) -> None:
+        super().__init__(message)
+        self.response = response
+        self.code = code
+
+
+class NotFoundAPIError(IntercomAPIError):
     """A 404, which some streams skip rather than fail on."""
 
 
@@ -89,9 +99,9 @@ class IntercomStream(RESTStream):
         except RetriableError as exc:
             raise RetriableAPIError(str(exc), response) from None
         except NotFoundError as exc:
-            raise NotFoundAPIError(str(exc), response) from None
+            raise NotFoundAPIError(str(exc), response, exc.code) from None
         except FatalError as exc:
-            raise FatalAPIError(str(exc), response) from None
+            raise IntercomAPIError(str(exc), response, exc.code) from None
 
     def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
         yield from self.generation.records(self.name, parse_json(response))

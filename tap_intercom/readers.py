@@ -42,8 +42,10 @@ class Bounds:
 
 
 def _code(exc: Exception) -> str | None:
+    """Intercom's error code behind an API error, if it has one."""
+    code = getattr(exc, "code", None)
     response = getattr(exc, "response", None)
-    return error_detail(response)[0] if response is not None else None
+    return code or (error_detail(response)[0] if response is not None else None)
 
 
 # -- scroll -----------------------------------------------------------------------------------------

@@ -1,0 +1,18 @@
+"""singer-sdk's standard tap tests, on both API generations, against a live sandbox."""
+
+from __future__ import annotations
+
+import atexit
+
+from singer_sdk.testing import get_tap_test_class
+
+from tap_intercom.tap import TapIntercom
+from tests.conftest import start_sandbox
+from tests.tap_support import tap_config
+
+# The SDK's tests stop some syncs early, leaving a scroll open; let it expire quickly.
+SANDBOX = start_sandbox(scroll_timeout_s=1)
+atexit.register(SANDBOX.stop)
+
+TestTapIntercomV2 = get_tap_test_class(TapIntercom, config=tap_config(SANDBOX, "2.11"))
+TestTapIntercomV1 = get_tap_test_class(TapIntercom, config=tap_config(SANDBOX, "1.4"))
