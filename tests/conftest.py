@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
 
 from intercom_sandbox import Sandbox, SandboxConfig, WorkspaceSize
+from scripts.warehouse import Warehouse
 
 SMALL = WorkspaceSize(users=300, leads=100, companies=40, conversations=60, tags=12, segments=8,
                       admins=6, teams=3, events=200, long_conversations=1)
@@ -78,6 +82,18 @@ def v2(sandbox: Sandbox) -> SandboxClient:
 @pytest.fixture
 def v1(sandbox: Sandbox) -> SandboxClient:
     return SandboxClient(sandbox, "1.4")
+
+
+@pytest.fixture
+def warehouse_dir() -> Iterator[Path]:
+    """An empty directory for scripts/warehouse.py that PostgreSQL's OS user can reach when we are root.
+
+    pytest's tmp_path lives under a root-only directory, so this one is made directly in /tmp.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="warehouse-test-"))
+    yield directory
+    Warehouse(directory).stop()
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 def error_code(response: requests.Response) -> str:
