@@ -1,22 +1,134 @@
-"""target-intercom: the Singer target (sinks arrive with the target issue)."""
+"""target-intercom: writes warehouse rows back to Intercom and accounts for every record."""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from importlib import metadata
+from typing import IO, Any
+
+import click
 from singer_sdk import Target
-from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.io_base import SingerReader
+from singer_sdk.singerlib.exceptions import InvalidInputLine
+from singer_sdk.singerlib.json import deserialize_json
+
+from intercom_client.settings import base_url
+from target_intercom.bulk import JobSlots
+from target_intercom.errors import FailureRateExceeded
+from target_intercom.outcomes import OutcomeListener, Outcomes
+from target_intercom.settings import CONFIG_SCHEMA, TargetSettings
+from target_intercom.sinks import IntercomSink
+
+
+class QuietSingerReader(SingerReader):
+    """Reads Singer messages; a line that is not JSON is one clear error, not a logged traceback."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.line_number = 0
+
+    def deserialize_json(self, line: str) -> dict:
+        self.line_number += 1
+        try:
+            return deserialize_json(line)
+        except json.JSONDecodeError:
+            text = line.strip()
+            raise InvalidInputLine(f"input line {self.line_number} is not a JSON Singer message: "
+                                   f"{text[:60]!r}{'...' if len(text) > 60 else ''}") from None
 
 
 class TargetIntercom(Target):
-    """Intercom target; sinks are not implemented yet."""
+    """Singer target for Intercom: 1.x bulk jobs or 2.x upserts, every record accounted for."""
 
     name = "target-intercom"
-    config_jsonschema = th.PropertiesList(
-        th.Property("access_token", th.StringType, required=True, secret=True,
-                    description="Intercom access token"),
-        th.Property("api_url", th.StringType, description="Base URL of the Intercom API"),
-        th.Property("api_version", th.StringType, default="2.11",
-                    description="Intercom-Version header"),
-    ).to_dict()
+    config_jsonschema = CONFIG_SCHEMA
+    default_sink_class = IntercomSink
+    message_reader_class = QuietSingerReader
+
+    def __init__(self, *, config: dict | str | list | None = None, parse_env_config: bool = False,
+                 validate_config: bool = True, setup_mapper: bool = True,
+                 message_reader: Any = None, outcome_listener: OutcomeListener | None = None) -> None:
+        super().__init__(config=config, parse_env_config=parse_env_config,
+                         validate_config=validate_config, setup_mapper=setup_mapper,
+                         message_reader=message_reader)
+        self.settings = TargetSettings.from_config(self.config)
+        self.max_parallelism = 1  # streams drain in the order they arrived: users before events
+        self.outcomes = Outcomes(self.settings.errors_path, outcome_listener, self.settings.dry_run)
+        self.job_slots = JobSlots()
+        self.user_agent = self.config.get("user_agent") or f"{self.name}/{self.plugin_version}"
+        path = "bulk jobs" if self.settings.generation == 1 else "upserts"
+        self.logger.info("writing to Intercom API %s (%s) at %s%s", self.settings.api_version, path,
+                         base_url(self.config), ", dry run: nothing is sent" if self.settings.dry_run
+                         else "")
+
+    def process_endofpipe(self) -> None:
+        """Drain every sink, log the summary, and fail the run past `max_failure_rate`."""
+        try:
+            super().process_endofpipe()
+        finally:
+            self.outcomes.log_summary(self.logger)
+            self.outcomes.close()
+        limit = self.settings.max_failure_rate
+        share = self.outcomes.failure_share()
+        if limit is not None and share > limit:
+            raise FailureRateExceeded(
+                f"{share:.1%} of records failed or were invalid ({self.outcomes.not_written} of "
+                f"{self.outcomes.received}), more than max_failure_rate {limit:.1%}; see "
+                f"{self.outcomes.errors.path}")
+
+    @classmethod
+    def get_plugin_version(cls) -> str:
+        try:
+            return metadata.version("intercom-connectors")
+        except metadata.PackageNotFoundError:
+            return "unknown"
+
+    @classmethod
+    def invoke(cls, *, about: bool = False, about_format: str | None = None, config: Any = None,
+               file_input: IO[str] | None = None) -> None:
+        """Run the target; any failure ends in one error line and exit code 1, never a traceback."""
+        try:
+            super().invoke(about=about, about_format=about_format, config=config,
+                           file_input=file_input)
+        except (SystemExit, KeyboardInterrupt, click.exceptions.Exit):
+            raise
+        except Exception as exc:
+            cls.logger.debug("the run failed", exc_info=True)
+            secrets = [getattr(config, "config", {}).get("access_token"),
+                       os.environ.get("TARGET_INTERCOM_ACCESS_TOKEN")]
+            fail(one_line(exc), secrets)
+
+    @classmethod
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> Any:
+        """Read --config files; an unreadable one is one error line, not a traceback."""
+        try:
+            return super().cb_config(ctx, param, value)
+        except Exception as exc:
+            fail(f"cannot read --config {' '.join(value)}: {one_line(exc)}", [])
+
+
+def one_line(exc: BaseException) -> str:
+    """What went wrong, in one line."""
+    if isinstance(exc, ConfigValidationError):
+        text = "invalid config: " + "; ".join(exc.errors or [str(exc)])
+    elif type(exc).__module__.startswith(("target_intercom", "intercom_client", "singer_sdk")) \
+            or isinstance(exc, ValueError | OSError):
+        text = str(exc) or type(exc).__name__
+    else:
+        text = f"unexpected {type(exc).__name__}: {exc} (set TARGET_INTERCOM_LOGLEVEL=DEBUG for details)"
+    return " ".join(text.split())
+
+
+def fail(message: str, secrets: list[str | None]) -> None:
+    for secret in secrets:
+        if secret and isinstance(secret, str) and len(secret) >= 4:
+            message = message.replace(secret, "***")
+    sys.stderr.write(f"target-intercom: error: {message}\n")
+    sys.stderr.flush()
+    sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,158 @@
+"""The target's settings: their JSON schema, and a typed view checked once at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from singer_sdk import typing as th
+
+from intercom_client import settings as connection
+from intercom_client.settings import SettingsError
+from target_intercom.errors import StreamNotMapped
+
+OBJECTS = ("users", "leads", "companies", "events")
+STREAM_OBJECTS = {"users": "users", "leads": "leads", "contacts": "leads", "companies": "companies",
+                  "events": "events"}
+MAX_BULK_ITEMS = 100
+DELETE_COLUMN = "_sdc_deleted_at"
+
+STREAM_SCHEMA = th.ObjectType(
+    th.Property("object", th.StringType, allowed_values=list(OBJECTS),
+                description="Intercom object the stream writes: users, leads, companies or events"),
+    th.Property("columns", th.ObjectType(additional_properties=th.StringType),
+                description="Input column -> Intercom field, e.g. {\"customer_id\": \"user_id\", "
+                            "\"tier\": \"custom_attributes.plan_tier\"}"),
+    th.Property("custom_attributes", th.CustomType({"anyOf": [
+        {"type": "string", "enum": ["all"]}, {"type": "array", "items": {"type": "string"}}]}),
+        description="Other columns sent as custom attributes (event metadata): \"all\" or a list"),
+    th.Property("delete_column", th.StringType,
+                description="A column whose truthy value makes the record a delete/archive "
+                            "(besides _sdc_deleted_at)"),
+    additional_properties=False,
+)
+
+CONFIG_SCHEMA = th.PropertiesList(
+    th.Property("access_token", th.StringType, required=True, secret=True,
+                description="Intercom access token (Developer Hub or OAuth)"),
+    th.Property("api_url", th.StringType, description="API root, e.g. a sandbox's URL; overrides region"),
+    th.Property("region", th.StringType, default="us", allowed_values=["us", "eu", "au"],
+                description="Intercom region when api_url is not set"),
+    th.Property("api_version", th.StringType, default=connection.DEFAULT_VERSION,
+                description="Intercom-Version: 1.0-1.4 write through bulk jobs, 2.0-2.16 by upserts"),
+    th.Property("request_timeout", th.IntegerType, default=300,
+                description="Seconds before a request is abandoned"),
+    th.Property("max_workers", th.IntegerType, default=8,
+                description="Concurrent requests on the 2.x upsert path (and 1.x companies)"),
+    th.Property("user_agent", th.StringType, description="User-Agent header"),
+    th.Property("streams", th.ObjectType(additional_properties=STREAM_SCHEMA),
+                description="Per input stream: object, columns, custom_attributes, delete_column"),
+    th.Property("errors_path", th.StringType, default="target-intercom-errors.jsonl",
+                description="JSON Lines file that every failed or invalid record is appended to"),
+    th.Property("batch_size", th.IntegerType, default=MAX_BULK_ITEMS,
+                description="Items per 1.x bulk request (at most 100)"),
+    th.Property("job_poll_interval_s", th.NumberType, default=2.0,
+                description="Seconds between polls of a 1.x bulk job"),
+    th.Property("job_timeout_s", th.NumberType, default=900.0,
+                description="Seconds to wait for a 1.x bulk job's tasks before giving up"),
+    th.Property("lost_submit_wait_s", th.NumberType, default=5.0,
+                description="After a bulk submit's answer is lost: seconds to wait for it to "
+                            "appear in the job before resending it"),
+    th.Property("max_failure_rate", th.NumberType,
+                description="Fail the run when more than this share (0-1) of records fail"),
+    th.Property("dry_run", th.BooleanType, default=False,
+                description="Validate and report what would be sent, without writing"),
+    th.Property("send_nulls", th.BooleanType, default=False,
+                description="Send null values (clearing fields) instead of leaving them out"),
+    th.Property("delete_mode", th.StringType, default="archive", allowed_values=["archive", "delete"],
+                description="2.x contacts: archive (reversible, as 1.x does) or delete permanently"),
+).to_dict()
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """How one input stream is written: its object, column renames and attribute selection."""
+
+    name: str
+    object: str
+    columns: Mapping[str, str] = field(default_factory=dict)
+    custom_attributes: tuple[str, ...] | None = None  # None: every other column
+    delete_column: str | None = None
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    """Every setting the target uses, checked and typed."""
+
+    generation: int
+    api_version: str
+    errors_path: str
+    batch_size: int
+    job_poll_interval_s: float
+    job_timeout_s: float
+    lost_submit_wait_s: float
+    max_failure_rate: float | None
+    dry_run: bool
+    send_nulls: bool
+    delete_mode: str
+    max_workers: int
+    streams: Mapping[str, Mapping[str, Any]]
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> TargetSettings:
+        """Check the config; a SettingsError names the first setting that cannot work."""
+        connection.check(config)
+        version = str(config.get("api_version") or connection.DEFAULT_VERSION)
+        batch_size = config.get("batch_size", MAX_BULK_ITEMS)
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) \
+                or not 1 <= batch_size <= MAX_BULK_ITEMS:
+            raise SettingsError(f"batch_size must be 1-{MAX_BULK_ITEMS}, not {batch_size!r}")
+        rate = number(config, "max_failure_rate", None)
+        if rate is not None and not 0 <= rate <= 1:
+            raise SettingsError(f"max_failure_rate must be a share between 0 and 1, not {rate:g}")
+        seconds = {name: number(config, name, default) for name, default in (
+            ("job_poll_interval_s", 2.0), ("job_timeout_s", 900.0), ("lost_submit_wait_s", 5.0))}
+        for name, value in seconds.items():
+            if value is None or value < 0:
+                raise SettingsError(f"{name} must be a number of seconds >= 0")
+        streams = config.get("streams") or {}
+        for name, stream in streams.items():
+            if stream.get("object") is not None and stream["object"] not in OBJECTS:
+                raise SettingsError(f"streams.{name}.object must be one of {', '.join(OBJECTS)}")
+        return cls(
+            generation=connection.api_generation(version), api_version=version,
+            errors_path=str(config.get("errors_path") or "target-intercom-errors.jsonl"),
+            batch_size=batch_size,
+            max_failure_rate=rate, **seconds,
+            dry_run=bool(config.get("dry_run", False)),
+            send_nulls=bool(config.get("send_nulls", False)),
+            delete_mode=str(config.get("delete_mode") or "archive"),
+            max_workers=int(config.get("max_workers") or 8),
+            streams=streams,
+        )
+
+    def stream(self, name: str) -> StreamSettings:
+        """The settings of an input stream; a stream that maps to no object is an error."""
+        given = self.streams.get(name) or {}
+        obj = given.get("object") or STREAM_OBJECTS.get(name)
+        if obj is None:
+            raise StreamNotMapped(
+                f"stream {name!r} names no Intercom object: call it users, leads, contacts, "
+                f"companies or events, or set streams.{name}.object in the config")
+        selection = given.get("custom_attributes", "all")
+        return StreamSettings(
+            name=name, object=obj, columns=dict(given.get("columns") or {}),
+            custom_attributes=None if selection == "all" else tuple(selection),
+            delete_column=given.get("delete_column"))
+
+
+def number(config: Mapping[str, Any], name: str, default: float | None) -> float | None:
+    """A numeric setting as a float (JSON config files give Decimals); SettingsError if not a number."""
+    value = config.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise SettingsError(f"{name} must be a number, not {value!r}")
+    return float(value)

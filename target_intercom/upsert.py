@@ -1,0 +1,230 @@
+"""Per-record writes (API 2.x has no bulk API; 1.x has none for companies): upserts by identifier
+through a bounded pool of workers that share the process-wide rate limiter."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+from intercom_client.errors import FatalError, IntercomError, NotFoundError
+from intercom_client.http import TRANSIENT, IntercomHttp
+from target_intercom.errors import TargetError, failure_of, is_record_failure, run_stopper
+from target_intercom.mapping import Item
+from target_intercom.outcomes import StreamOutcomes
+from target_intercom.settings import TargetSettings
+
+SEARCH_CHUNK = 100
+SEARCH_PAGE = 150
+CONFLICT_ID = re.compile(r"id=([\w-]+)")
+
+
+class Refused(Exception):
+    """Intercom cannot take this record (its answer, or what a lookup showed)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class RecordWrites(Protocol):
+    """How one object is written record by record."""
+
+    def prepare(self, items: list[Item]) -> None:
+        """Look up, once per batch, what the records refer to."""
+
+    def apply(self, item: Item) -> None:
+        """Write one record; an IntercomError or Refused when Intercom does not take it."""
+
+
+class UpsertWriter:
+    """Writes records one request (or two) each, `max_workers` at a time; returns once all settle."""
+
+    def __init__(self, http: IntercomHttp, obj: str, settings: TargetSettings,
+                 outcomes: StreamOutcomes, logger: logging.Logger) -> None:
+        self.http = http
+        self.outcomes = outcomes
+        self.logger = logger
+        self.name = f"{outcomes.stream}: {obj}"
+        self.writes: RecordWrites = {
+            "users": ContactWrites, "leads": ContactWrites, "companies": CompanyWrites,
+            "events": EventWrites}[obj](http, settings)
+        self.pool = ThreadPoolExecutor(max_workers=settings.max_workers,
+                                       thread_name_prefix=f"intercom-{obj}")
+        self.stopped = threading.Event()
+
+    def write(self, items: list[Item]) -> None:
+        self.outcomes.note_sent(items)
+        try:
+            self.writes.prepare(items)
+        except TargetError:
+            raise
+        except (IntercomError, *TRANSIENT) as exc:
+            raise run_stopper(exc, f"{self.name} lookup") from None
+        futures = [self.pool.submit(self._write_one, item) for item in items]
+        errors = [f.exception() for f in futures]
+        stopper = next((e for e in errors if e is not None), None)
+        if stopper is not None:
+            raise stopper
+
+    def _write_one(self, item: Item) -> None:
+        if self.stopped.is_set():
+            return  # the run is ending: this record stays unconfirmed
+        try:
+            self.writes.apply(item)
+        except Refused as exc:
+            self.outcomes.fail(item, exc.code, exc.message)
+            return
+        except IntercomError as exc:
+            if is_record_failure(exc):
+                self.outcomes.fail(item, *failure_of(exc))
+                return
+            self.stopped.set()
+            raise run_stopper(exc, self.name) from None
+        except TRANSIENT as exc:
+            self.stopped.set()
+            raise run_stopper(exc, self.name) from None
+        self.outcomes.accept(item)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+
+
+class ContactWrites:
+    """2.x contacts: found by id, else external_id, else email (one search per 100 records), then
+    updated; otherwise created, and a 409 conflict (a contact that search did not show yet) is
+    resolved by updating the contact it names. Deletes archive or delete the contact found."""
+
+    def __init__(self, http: IntercomHttp, settings: TargetSettings) -> None:
+        self.http = http
+        self.delete_mode = settings.delete_mode
+        self.by_external_id: dict[tuple[str, str], dict] = {}
+        self.by_email: dict[tuple[str, str], list[dict]] = {}
+
+    def prepare(self, items: list[Item]) -> None:
+        self.by_external_id, self.by_email = {}, {}
+        wanted: dict[str, tuple[set[str], list[Item]]] = {}
+        for item in items:
+            if not item.payload.get("id"):
+                external_ids, people = wanted.setdefault(item.payload["role"], (set(), []))
+                if item.payload.get("external_id"):
+                    external_ids.add(item.payload["external_id"])
+                people.append(item)
+        for role, (external_ids, people) in wanted.items():
+            for contact in self._search(role, "external_id", external_ids):
+                self.by_external_id[(role, contact["external_id"])] = contact
+            emails = {i.payload["email"] for i in people if i.payload.get("email")
+                      and (role, i.payload.get("external_id")) not in self.by_external_id}
+            for contact in self._search(role, "email", emails):
+                self.by_email.setdefault((role, contact["email"]), []).append(contact)
+
+    def _search(self, role: str, field: str, values: set[str]) -> list[dict]:
+        found: list[dict] = []
+        ordered = sorted(values)
+        for start in range(0, len(ordered), SEARCH_CHUNK):
+            body: dict[str, Any] = {
+                "query": {"operator": "AND", "value": [
+                    {"field": "role", "operator": "=", "value": role},
+                    {"field": field, "operator": "IN", "value": ordered[start:start + SEARCH_CHUNK]}]},
+                "pagination": {"per_page": SEARCH_PAGE}}
+            while True:
+                answer = self.http.json("POST", "/contacts/search", json=body)
+                found.extend(c for c in answer.get("data") or [] if c.get(field))
+                after = ((answer.get("pages") or {}).get("next") or {}).get("starting_after")
+                if not after:
+                    break
+                body["pagination"] = {"per_page": SEARCH_PAGE, "starting_after": after}
+        return found
+
+    def locate(self, payload: dict) -> str | None:
+        """The id of the contact a record refers to, if one exists."""
+        if payload.get("id"):
+            return str(payload["id"])
+        role, external_id = payload["role"], payload.get("external_id")
+        if external_id and (role, external_id) in self.by_external_id:
+            return self.by_external_id[(role, external_id)]["id"]
+        for contact in self.by_email.get((role, payload.get("email") or ""), []):
+            if not contact.get("external_id") or not external_id:
+                return contact["id"]
+        return None
+
+    def apply(self, item: Item) -> None:
+        contact_id = self.locate(item.payload)
+        if item.operation == "delete":
+            self._delete(contact_id)
+            return
+        body = {k: v for k, v in item.payload.items() if k != "id"}
+        if contact_id is not None:
+            self.http.request("PUT", f"/contacts/{contact_id}", json=body)
+            return
+        try:
+            self.http.request("POST", "/contacts", json=body)
+        except FatalError as exc:
+            if exc.status != 409:
+                raise
+            self._update_conflicting(exc, body)
+
+    def _update_conflicting(self, exc: FatalError, body: dict) -> None:
+        """A create that met an existing contact: update it, unless it is someone else's."""
+        code, message = failure_of(exc)
+        match = CONFLICT_ID.search(message)
+        if match is None:
+            raise Refused(code, message)
+        contact_id = match.group(1)
+        if body.get("external_id"):
+            existing = self.http.json("GET", f"/contacts/{contact_id}")
+            if existing.get("external_id") not in (None, "", body["external_id"]):
+                raise Refused(code, f"{message} (with external_id {existing['external_id']!r})")
+        self.http.request("PUT", f"/contacts/{contact_id}", json=body)
+
+    def _delete(self, contact_id: str | None) -> None:
+        if contact_id is None:
+            raise Refused("not_found", "no contact has these identifiers")
+        with contextlib.suppress(NotFoundError):  # gone since the lookup: a retried delete
+            if self.delete_mode == "delete":
+                self.http.request("DELETE", f"/contacts/{contact_id}")
+            else:
+                self.http.request("POST", f"/contacts/{contact_id}/archive")
+
+
+class CompanyWrites:
+    """Companies: upserted by company_id (POST /companies, both generations); deleted (2.x) by
+    looking up the company's id."""
+
+    def __init__(self, http: IntercomHttp, settings: TargetSettings) -> None:
+        self.http = http
+
+    def prepare(self, items: list[Item]) -> None:
+        pass
+
+    def apply(self, item: Item) -> None:
+        if item.operation == "upsert":
+            self.http.request("POST", "/companies", json=item.payload)
+            return
+        try:
+            answer = self.http.json("GET", "/companies",
+                                    params={"company_id": item.payload["company_id"]})
+        except NotFoundError as exc:
+            raise Refused(*failure_of(exc)) from None
+        company = (answer.get("data") or [None])[0] if "data" in answer else answer
+        if not company or not company.get("id"):
+            raise Refused("company_not_found", "no company has this company_id")
+        with contextlib.suppress(NotFoundError):  # gone since the lookup: a retried delete
+            self.http.request("DELETE", f"/companies/{company['id']}")
+
+
+class EventWrites:
+    """Events: POST /events (202, no body); Intercom de-duplicates a resent event."""
+
+    def __init__(self, http: IntercomHttp, settings: TargetSettings) -> None:
+        self.http = http
+
+    def prepare(self, items: list[Item]) -> None:
+        pass
+
+    def apply(self, item: Item) -> None:
+        self.http.request("POST", "/events", json=item.payload, expect_body=False)
