@@ -47,6 +47,8 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property("max_workers", th.IntegerType, default=8,
                 description="Concurrent requests on the 2.x upsert path (and 1.x companies)"),
     th.Property("user_agent", th.StringType, description="User-Agent header"),
+    th.Property("object_mapping", th.ObjectType(additional_properties=th.StringType),
+                description="Stream name -> Intercom object (users, leads, companies, events)"),
     th.Property("streams", th.ObjectType(additional_properties=STREAM_SCHEMA),
                 description="Per input stream: object, columns, custom_attributes, delete_column"),
     th.Property("errors_path", th.StringType, default="target-intercom-errors.jsonl",
@@ -99,6 +101,7 @@ class TargetSettings:
     delete_mode: str
     max_workers: int
     streams: Mapping[str, Mapping[str, Any]]
+    object_mapping: Mapping[str, str]
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TargetSettings:
@@ -118,9 +121,12 @@ class TargetSettings:
             if value is None or value < 0:
                 raise SettingsError(f"{name} must be a number of seconds >= 0")
         streams = config.get("streams") or {}
-        for name, stream in streams.items():
-            if stream.get("object") is not None and stream["object"] not in OBJECTS:
-                raise SettingsError(f"streams.{name}.object must be one of {', '.join(OBJECTS)}")
+        object_mapping = config.get("object_mapping") or {}
+        named = {f"streams.{n}.object": s.get("object") for n, s in streams.items()}
+        named.update({f"object_mapping.{n}": o for n, o in object_mapping.items()})
+        for where, obj in named.items():
+            if obj is not None and obj not in OBJECTS:
+                raise SettingsError(f"{where} must be one of {', '.join(OBJECTS)}, not {obj!r}")
         return cls(
             generation=connection.api_generation(version), api_version=version,
             errors_path=str(config.get("errors_path") or "target-intercom-errors.jsonl"),
@@ -130,17 +136,21 @@ class TargetSettings:
             send_nulls=bool(config.get("send_nulls", False)),
             delete_mode=str(config.get("delete_mode") or "archive"),
             max_workers=int(config.get("max_workers") or 8),
-            streams=streams,
+            streams=streams, object_mapping=object_mapping,
         )
 
     def stream(self, name: str) -> StreamSettings:
-        """The settings of an input stream; a stream that maps to no object is an error."""
+        """The settings of an input stream; a stream that maps to no object is an error.
+
+        The object comes from `streams.<name>.object`, else `object_mapping`, else the name itself
+        or its last `-` part (SQL taps name streams `<schema>-<table>`)."""
         given = self.streams.get(name) or {}
-        obj = given.get("object") or STREAM_OBJECTS.get(name)
+        obj = (given.get("object") or self.object_mapping.get(name) or STREAM_OBJECTS.get(name)
+               or STREAM_OBJECTS.get(name.rsplit("-", 1)[-1]))
         if obj is None:
             raise StreamNotMapped(
                 f"stream {name!r} names no Intercom object: call it users, leads, contacts, "
-                f"companies or events, or set streams.{name}.object in the config")
+                f"companies or events, or map it in object_mapping or streams.{name}.object")
         selection = given.get("custom_attributes", "all")
         return StreamSettings(
             name=name, object=obj, columns=dict(given.get("columns") or {}),
