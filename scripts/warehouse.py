@@ -235,6 +235,7 @@ class Warehouse:
 
     def start(self) -> ConnectionSettings:
         """Initialise once, start on a free port unless running, ensure the role and database."""
+        _ = self.bindir  # no binaries: fail before making any directory
         with self._lock():
             self._prepare_directories()
             if not self.initialized():
@@ -252,6 +253,8 @@ class Warehouse:
 
     def stop(self) -> bool:
         """Stop the server if it runs (fast shutdown); True when it was running."""
+        if not self.initialized():
+            return False
         with self._lock():
             if not self.running():
                 return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,12 @@ def test_cli_errors_are_one_line(warehouse_dir: Path) -> None:
     assert bad_name.stderr.strip().count("\n") == 0 and "SQL identifier" in bad_name.stderr
     no_binaries = cli("start", "--dir", str(warehouse_dir), "--bindir", str(warehouse_dir))
     assert no_binaries.returncode == 1 and no_binaries.stderr.startswith("warehouse: ")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands the server to another OS user")
+def test_a_directory_the_server_account_cannot_reach_is_one_clear_error(warehouse_dir: Path) -> None:
+    warehouse_dir.chmod(0o700)  # root's own: the postgres OS user cannot go through it
+    result = cli("start", "--dir", str(warehouse_dir / "inside"))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert "cannot reach" in result.stderr
