@@ -51,14 +51,14 @@ def _code(exc: Exception) -> str | None:
 # -- scroll -----------------------------------------------------------------------------------------
 
 
-def scroll(stream: IntercomStream, path: str, key: str, wait_s: float = 90.0,
-           max_restarts: int = 5) -> Iterator[dict]:
+def scroll(stream: IntercomStream, path: str, key: str, max_restarts: int = 5) -> Iterator[dict]:
     """Every record of a scroll once; a failed page restarts the scroll and skips what was sent.
 
     A continuation page is never retried with the same scroll_param: Intercom may have moved the
     scroll on before failing, so retrying could silently skip a page.
     """
     seen: set[str] = set()
+    wait_s = float(stream.config.get("scroll_wait_seconds") or 90)
     with SCROLL_LOCK:
         for attempt in range(max_restarts + 1):
             try:

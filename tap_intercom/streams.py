@@ -84,6 +84,7 @@ class IncrementalStream(SchemaStream):
     """A stream with an updated_at bookmark that never moves past what was emitted."""
 
     replication_key = "updated_at"
+    STATE_MSG_FREQUENCY = 500  # sorted streams checkpoint this often while they run
 
     @property
     def check_sorted(self) -> bool:  # type: ignore[override]
@@ -144,6 +145,7 @@ class ConversationsStream(IncrementalStream):
 
     name = "conversations"
     primary_keys = ("id",)
+    STATE_MSG_FREQUENCY = 50  # each conversation carries its parts: checkpoint more often
 
     @property
     def is_sorted(self) -> bool:  # type: ignore[override]

@@ -39,6 +39,8 @@ class TapIntercom(Tap):
         th.Property("request_timeout", th.IntegerType, default=300,
                     description="Seconds before a request is abandoned and retried"),
         th.Property("user_agent", th.StringType, description="User-Agent header"),
+        th.Property("scroll_wait_seconds", th.IntegerType, default=90,
+                    description="How long to wait for another client's scroll to be released"),
         th.Property("companies_source", th.StringType, default="scroll",
                     allowed_values=["scroll", "list"],
                     description="Read companies with the scroll API or the (10,000 capped) list"),

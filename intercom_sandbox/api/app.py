@@ -174,6 +174,9 @@ class SandboxApp:
                                    "Sorry, the API service is temporarily unavailable"))
             await self._error(send, int(kind), code, message, rate_headers)
             return int(kind)
+        if kind == "404":  # the object is gone, e.g. a conversation deleted mid-sync
+            await self._error(send, 404, "not_found", "Resource Not Found", rate_headers)
+            return 404
         if kind == "scroll_restart":
             self.state.workspace.scrolls.kill()
             await self._error(send, 500, "server_error",
