@@ -305,8 +305,11 @@ def whole(value: Any) -> int | None:
     return int(number)
 
 
-def attribute_value(name: str, value: Any) -> Any:
-    """A custom attribute value: string, number, boolean or null; dates become Unix seconds."""
+def attribute_value(name: str, value: Any, date_suffix: str = "_at") -> Any:
+    """A custom attribute value: string, number, boolean or null. Dates become Unix seconds, and so
+    do RFC 3339 strings under names ending in `_at` (Intercom's mark of a date attribute)."""
+    if isinstance(value, str) and name.endswith(date_suffix) and not value.strip().isdigit():
+        return unix_seconds(value, name)
     if value is None or isinstance(value, str | bool):
         return value
     if isinstance(value, dt.date):
@@ -319,14 +322,17 @@ def attribute_value(name: str, value: Any) -> Any:
 
 
 def metadata_value(name: str, value: Any) -> Any:
-    """Event metadata: scalars, dates as Unix seconds, rich links and monetary amounts."""
+    """Event metadata: scalars, rich links and monetary amounts; dates (and RFC 3339 strings under
+    keys ending in `_date`) as Unix seconds."""
     if isinstance(value, dict):
         if set(value) <= {"url", "value"} or set(value) <= {"amount", "currency"}:
             return {k: attribute_value(f"{name}.{k}", v) for k, v in value.items()}
         raise Invalid("parameter_invalid", f"metadata {name!r} cannot be nested JSON (only "
                       "{url, value} links and {amount, currency} amounts)")
+    if isinstance(value, str) and name.endswith("_date"):
+        return unix_seconds(value, f"metadata {name}")
     try:
-        return attribute_value(name, value)
+        return attribute_value(name, value, date_suffix="_date")
     except Invalid:
         raise Invalid("parameter_invalid", f"metadata {name!r} must be a string, number, boolean, "
                       f"link or amount, not {type(value).__name__}") from None
