@@ -66,6 +66,11 @@ class ConnectionSettings:
     def url(self) -> str:
         return f"postgresql://{self.user}:{self.password}@{self.host}:{self.port}/{self.database}"
 
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The URL with the psycopg (3) driver named, for SQLAlchemy and pandas.read_sql."""
+        return self.url.replace("postgresql://", "postgresql+psycopg://", 1)
+
     def as_dict(self) -> dict[str, object]:
         return {**asdict(self), "url": self.url}
 

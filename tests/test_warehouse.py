@@ -8,8 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import psycopg
 import pytest
+import sqlalchemy
 
 from scripts.warehouse import Warehouse, debian_bindir, pypi_bindir
 
@@ -31,6 +33,10 @@ def test_start_connect_create_read_stop(kind: str, warehouse_dir: Path) -> None:
         connection.commit()
         rows = connection.execute("SELECT id, name FROM analytics.t ORDER BY id").fetchall()
         assert rows == [(1, "ada"), (2, "grace")]
+        engine = sqlalchemy.create_engine(settings.sqlalchemy_url)
+        frame = pd.read_sql("SELECT * FROM analytics.t ORDER BY id", engine)
+        engine.dispose()
+        assert frame.to_dict("list") == {"id": [1, 2], "name": ["ada", "grace"]}
     assert not warehouse.running()
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(settings.url, connect_timeout=3)
