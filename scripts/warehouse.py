@@ -192,9 +192,11 @@ class Warehouse:
         return self._bindir
 
     # -- running binaries as the server account --------------------------------------------------
-    def _run(self, args: Sequence[str], stdin: str | None = None, check: bool = True
+    def _run(self, args: Sequence[str], stdin: str | None = None, check: bool = True, secret: str = ""
              ) -> subprocess.CompletedProcess[str]:
-        """Run a PostgreSQL binary as the server account, with no PG* variables of the caller."""
+        """Run a PostgreSQL binary as the server account, with no PG* variables of the caller.
+
+        A failure is a WarehouseError with the last line of its output, `secret` masked."""
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.directory),
                "LC_ALL": "C", "LANG": "C", "TZ": "UTC"}
         program = str(self.bindir / args[0])
@@ -202,7 +204,8 @@ class Warehouse:
                                 env=env, cwd=self.directory, check=False, **self._account_switch())
         if check and result.returncode != 0:
             detail = (result.stderr or result.stdout).strip().splitlines()
-            raise WarehouseError(f"{args[0]} failed: {detail[-1] if detail else result.returncode}")
+            line = detail[-1] if detail else str(result.returncode)
+            raise WarehouseError(f"{args[0]} failed: {line.replace(secret, '***') if secret else line}")
         return result
 
     def _own(self, path: Path, mode: int) -> None:
@@ -362,8 +365,9 @@ class Warehouse:
             f"SELECT format('CREATE DATABASE %I OWNER %I', '{self.database}', '{self.user}') "
             f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '{self.database}')\\gexec\n"
         )
-        self._run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(self.socket_dir),
-                   "-p", str(port), "-U", server_account().pw_name, "-d", "postgres", "-f", "-"], stdin=sql)
+        self._run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=terse", "-h",
+                   str(self.socket_dir), "-p", str(port), "-U", server_account().pw_name, "-d", "postgres",
+                   "-f", "-"], stdin=sql, secret=password)
         return ConnectionSettings("127.0.0.1", port, self.user, password, self.database)
 
     def _write_settings(self, settings: ConnectionSettings) -> None:
