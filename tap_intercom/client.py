@@ -10,6 +10,8 @@ import requests
 from singer_sdk import RESTStream
 from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.singerlib.catalog import SelectionMask
 
 from intercom_client.errors import FatalError, NotFoundError, RetriableError, check_response, parse_json
 from intercom_client.http import PacedSession
@@ -18,6 +20,15 @@ from tap_intercom.convert import RecordConverter
 
 if t.TYPE_CHECKING:
     from tap_intercom.generations import Generation
+
+
+class RememberingMask(SelectionMask):
+    """The SDK's selection mask, remembering what it worked out for nested properties."""
+
+    def __missing__(self, breadcrumb: tuple[str, ...]) -> bool:
+        selected = self[breadcrumb[:-2]] if len(breadcrumb) >= 2 else True
+        self[breadcrumb] = selected
+        return selected
 
 
 class IntercomAPIError(FatalAPIError):
@@ -38,6 +49,8 @@ class IntercomStream(RESTStream):
     """Shared behaviour of every Intercom stream."""
 
     records_jsonpath = "$[*]"
+    # Records are JSON from Intercom and the converter types them by schema: skip the SDK's pass.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     backoff_max_tries_setting = 8
     _sessions = threading.local()
 
@@ -118,6 +131,13 @@ class IntercomStream(RESTStream):
         return parse_json(send(prepared, None))  # type: ignore[return-value]
 
     # -- records ---------------------------------------------------------------------------------
+
+    @property
+    def mask(self) -> SelectionMask:
+        """Property selection; nested look-ups are remembered (records repeat the same keys)."""
+        if self._mask is None:
+            self._mask = RememberingMask(self.metadata.resolve_selection())
+        return self._mask
 
     @cached_property
     def converter(self) -> RecordConverter:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -46,3 +48,74 @@ def _settle(item: In, future: Future) -> tuple[In, Out | BaseException]:
         return item, future.result()
     except Exception as exc:
         return item, exc
+
+
+_DONE = object()
+
+
+class _Feed(threading.Thread):
+    """Runs one producer in a thread, handing its items over through a bounded queue."""
+
+    def __init__(self, produce: Callable[[], Iterable[Out]], buffer: int,
+                 stop: threading.Event) -> None:
+        super().__init__(daemon=True, name="intercom-feed")
+        self.produce = produce
+        self.queue: queue.Queue = queue.Queue(maxsize=buffer)
+        self.stop = stop
+
+    def put(self, item: object) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run(self) -> None:
+        try:
+            for item in self.produce():
+                if not self.put(item):
+                    return
+        except BaseException as exc:  # handed to the consumer, in order
+            self.put(exc)
+            return
+        self.put(_DONE)
+
+
+def ordered_chain(producers: Iterable[Callable[[], Iterable[Out]]], workers: int,
+                  buffer: int = 8) -> Iterator[Out]:
+    """The items of every producer, producer by producer, with up to `workers` running at once.
+
+    Each running producer may get at most `buffer` items ahead of the consumer, so memory stays
+    bounded; with one worker the producers simply run one after the other in this thread.
+    """
+    if workers <= 1:
+        for produce in producers:
+            yield from produce()
+        return
+    stop = threading.Event()
+    pending = iter(producers)
+    active: deque[_Feed] = deque()
+
+    def top_up() -> None:
+        while len(active) < workers:
+            produce = next(pending, None)
+            if produce is None:
+                return
+            feed = _Feed(produce, buffer, stop)
+            feed.start()
+            active.append(feed)
+
+    try:
+        top_up()
+        while active:
+            feed = active[0]
+            while (item := feed.queue.get()) is not _DONE:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+            active.popleft()
+            top_up()
+    finally:
+        stop.set()

@@ -10,7 +10,10 @@ Convert = Callable[[Any], Any]
 
 
 def rfc3339(value: Any) -> Any:
-    """Unix seconds (int, float or digit string) as `YYYY-MM-DDTHH:MM:SSZ`; anything else as is."""
+    """Unix seconds (int, float or digit string) as `YYYY-MM-DDTHH:MM:SS+00:00`, else as is.
+
+    The offset form matches the SDK's own timestamps, so bookmarks compare correctly as strings.
+    """
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, str):
@@ -18,7 +21,7 @@ def rfc3339(value: Any) -> Any:
             return value
         value = int(value)
     if isinstance(value, int | float):
-        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(value))
+        return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(value))
     return value
 
 
@@ -44,14 +47,19 @@ def _types(node: dict) -> set[str]:
     return {kinds} if isinstance(kinds, str) else set(kinds)
 
 
-def compile_node(node: dict) -> Convert | None:
-    """A converter for values of this schema node, or None when values pass unchanged."""
+def compile_node(node: dict, coerce: bool = False) -> Convert | None:
+    """A converter for values of this schema node, or None when values pass unchanged.
+
+    Numbers and booleans are coerced from strings only with `coerce` (inside custom_attributes,
+    which Intercom may send as strings); elsewhere JSON types already match the schema.
+    """
     if node.get("format") == "date-time":
         return rfc3339
     kinds = _types(node)
     if "object" in kinds and node.get("properties"):
         fields = {key: conv for key, sub in node["properties"].items()
-                  if (conv := compile_node(sub)) is not None}
+                  if (conv := compile_node(sub, coerce or key == "custom_attributes"))
+                  is not None}
         if not fields:
             return None
 
@@ -63,11 +71,11 @@ def compile_node(node: dict) -> Convert | None:
             return value
         return convert_object
     if "array" in kinds and isinstance(node.get("items"), dict):
-        item = compile_node(node["items"])
+        item = compile_node(node["items"], coerce)
         if item is None:
             return None
         return lambda value: [item(v) for v in value] if isinstance(value, list) else value
-    if "string" in kinds:
+    if "string" in kinds or not coerce:
         return None
     if "integer" in kinds:
         return _number(int)

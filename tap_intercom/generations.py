@@ -183,7 +183,8 @@ class V2(Generation):
 
 
 def total_row(entity: str, count: int | None) -> dict:
-    return {"entity": entity, "breakdown": "total", "item": None, "item_name": None,
+    """A total; `item` is "all" because it is part of the primary key, which must not be null."""
+    return {"entity": entity, "breakdown": "total", "item": "all", "item_name": None,
             "count": count}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import typing as t
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 from intercom_client.errors import error_detail
-from tap_intercom.concurrency import ordered_map
+from tap_intercom.concurrency import ordered_chain, ordered_map
 
 if t.TYPE_CHECKING:
     from tap_intercom.client import IntercomStream
@@ -218,12 +219,11 @@ class SearchPlan:
         done.sort(key=lambda w: -1 if w[0] is None else w[0])
         return [(lo, hi) for lo, hi, n in done if n > 0 or hi is None]
 
-    def pages(self, window: tuple[int | None, int | None]) -> list[dict]:
-        """Every record of one window, ascending by updated_at."""
+    def pages(self, window: tuple[int | None, int | None]) -> Iterator[list[dict]]:
+        """The pages of one window, each ascending by updated_at."""
         lower, upper = window
         body_base = {"query": _window_query(self.base, lower, upper),
                      "sort": {"field": "updated_at", "order": "ascending"}}
-        records: list[dict] = []
         cursor = None
         while True:
             pagination: dict = {"per_page": self.per_page}
@@ -231,10 +231,10 @@ class SearchPlan:
                 pagination["starting_after"] = cursor
             body = self.stream.fetch("POST", self.path, body={**body_base,
                                                                "pagination": pagination})
-            records += body.get(self.key) or []
+            yield body.get(self.key) or []
             cursor = ((body.get("pages") or {}).get("next") or {}).get("starting_after")
             if not cursor:
-                return records
+                return
 
 
 def search(stream: IntercomStream, path: str, key: str, base: list[dict], bounds: Bounds,
@@ -246,9 +246,8 @@ def search(stream: IntercomStream, path: str, key: str, base: list[dict], bounds
     if len(windows) > 1:
         stream.logger.info("%s: reading %d day windows with %d workers", stream.name,
                            len(windows), workers)
-    for _window, result in ordered_map(plan.pages, windows, workers, ahead=workers):
-        if isinstance(result, BaseException):
-            raise result
-        for record in result:
+    producers = [functools.partial(plan.pages, window) for window in windows]
+    for page in ordered_chain(producers, workers):
+        for record in page:
             if bounds.admits(record.get("updated_at")):
                 yield record

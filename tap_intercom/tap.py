@@ -6,6 +6,7 @@ from functools import cached_property
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
+from singer_sdk.contrib.msgspec import MsgSpecWriter
 
 from intercom_client.cli import run
 from intercom_client.errors import IntercomError
@@ -19,6 +20,7 @@ class TapIntercom(Tap):
     """Singer tap for Intercom."""
 
     name = "tap-intercom"
+    message_writer_class = MsgSpecWriter  # several times faster than the default JSON writer
     config_jsonschema = th.PropertiesList(
         th.Property("access_token", th.StringType, required=True, secret=True,
                     description="Intercom access token (Developer Hub or OAuth)"),

@@ -29,7 +29,7 @@ PRIMARY_KEYS = {
     "admins": ["id"], "teams": ["id"], "data_attributes": ["model", "full_name"],
     "counts": ["taken_at", "entity", "breakdown", "item"],
 }
-NULLABLE_KEYS = {("counts", "item")}  # part of the key, yet null for totals
+NULLABLE_KEYS: set[tuple[str, str]] = set()  # every primary key column is non-null
 SNAPSHOT_OF = {"users": "users", "contacts": "leads", "companies": "companies",
                "conversations": "conversations", "tags": "tags", "segments": "segments",
                "admins": "admins", "teams": "teams", "data_attributes": "data_attributes"}
@@ -259,7 +259,7 @@ def test_sandbox_exercises_the_nested_shapes(served: dict[str, dict[str, list[Re
 # ------------------------------------------------------------------ counts (no snapshot)
 
 COUNT_ROWS = [
-    {"taken_at": "2026-01-01T00:00:00Z", "entity": "user", "breakdown": "total", "item": None,
+    {"taken_at": "2026-01-01T00:00:00Z", "entity": "user", "breakdown": "total", "item": "all",
      "item_name": None, "count": 300},
     {"taken_at": "2026-01-01T00:00:00Z", "entity": "conversation", "breakdown": "state",
      "item": "open", "item_name": None, "count": 11},

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import calendar
-import time
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -33,7 +32,7 @@ def admin(sandbox: Sandbox) -> SandboxClient:
 
 
 def epoch(value: str) -> int:
-    return calendar.timegm(time.strptime(value, "%Y-%m-%dT%H:%M:%SZ"))
+    return int(dt.datetime.fromisoformat(value).timestamp())
 
 
 def bookmark(run: TapRun, stream: str) -> int:
@@ -77,7 +76,7 @@ def test_full_sync_matches_the_sandbox(admin: SandboxClient, sandbox: Sandbox, v
     assert {r["model"] for r in run.records["data_attributes"]}
     assert {r["entity"] for r in run.records["counts"]} >= {"user", "lead", "company"}
     user = run.records["users"][0]
-    assert isinstance(user["created_at"], str) and user["created_at"].endswith("Z")
+    assert isinstance(user["created_at"], str) and user["created_at"].endswith("+00:00")
     typed = run.schemas["users"]["properties"]["custom_attributes"]["properties"]
     assert "integer" in typed["seats"]["type"] and typed["trial_ends_at"]["format"] == "date-time"
     states = run.state["bookmarks"]
