@@ -5,11 +5,16 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+import requests
 
 from intercom_sandbox import Sandbox
 from target_intercom.target import TargetIntercom
@@ -152,3 +157,60 @@ def reset(client: SandboxClient, **settings: Any) -> None:
     client.settings(**{"latency_ms": 0, "job_task_delay_s": 0.2, "job_close_after_s": 900,
                        **settings})
     client.delete("/_sandbox/stats")
+
+
+class AnswerDroppingProxy:
+    """A real HTTP hop in front of a sandbox that forwards every request, but for the chosen ones
+    closes the client's connection once the sandbox has answered: the request is applied, its
+    answer is lost. (The sandbox's own `drop` and `slow` faults act before a request is applied.)
+    """
+
+    def __init__(self, upstream: str, method: str, path: str, drop_nth: set[int]) -> None:
+        self.upstream, self.method, self.path, self.drop_nth = upstream, method, path, drop_nth
+        self.seen = 0
+        self.dropped = 0
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def relay(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                answer = requests.request(self.command, proxy.upstream + self.path, data=body,
+                                          headers=headers, timeout=30)
+                drop = False
+                if self.command == proxy.method and self.path.split("?")[0] == proxy.path:
+                    with proxy.lock:
+                        proxy.seen += 1
+                        drop = proxy.seen in proxy.drop_nth
+                        proxy.dropped += drop
+                if drop:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
+                self.send_response(answer.status_code)
+                for key, value in answer.headers.items():
+                    if key.lower() not in ("content-length", "transfer-encoding", "connection",
+                                           "content-encoding"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            do_GET = do_POST = do_PUT = do_DELETE = relay
+
+        return Handler
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
