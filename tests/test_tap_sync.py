@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from intercom_sandbox import Sandbox, WorkspaceSize
 from tests.conftest import SandboxClient, start_sandbox
-from tests.tap_support import TapRun, run_tap, tap_config
+from tests.tap_support import TAP, TapRun, run_tap, tap_config
 
 VERSIONS = ("2.11", "1.4")
 SIZE = WorkspaceSize(users=700, leads=150, companies=40, conversations=80, tags=8, segments=6,
@@ -237,3 +240,28 @@ def test_bad_settings_are_one_line(sandbox: Sandbox, settings: dict, message: st
     assert run.returncode != 0
     assert run.stderr.strip().splitlines()[-1].startswith(f"tap-intercom: {message}")
     assert sandbox.token not in run.stderr
+
+
+def test_missing_permission_names_it(admin: SandboxClient, sandbox: Sandbox) -> None:
+    admin.faults([{"kind": "403", "route": "/conversations*"}])
+    try:
+        run = run_tap(tap_config(sandbox), streams={"conversations"})
+    finally:
+        admin.faults([])
+    assert run.returncode == 1
+    last = run.stderr.strip().splitlines()[-1]
+    assert "403" in last and "'Read conversations' permission" in last
+    assert "Traceback" not in run.stderr and sandbox.token not in run.stderr
+
+
+def test_discovery_offline_leaves_custom_attributes_free_form(sandbox: Sandbox,
+                                                              tmp_path: Path) -> None:
+    config = tmp_path / "config.json"  # nothing listens on port 9
+    config.write_text(json.dumps({**tap_config(sandbox), "api_url": "http://127.0.0.1:9"}))
+    out = subprocess.run([*TAP, "--config", str(config), "--discover"], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    streams = {s["tap_stream_id"]: s for s in json.loads(out.stdout)["streams"]}
+    custom = streams["users"]["schema"]["properties"]["custom_attributes"]
+    assert custom["additionalProperties"] is True and not custom.get("properties")
+    assert "custom attributes stay untyped" in out.stderr

@@ -174,6 +174,10 @@ class SandboxApp:
                                    "Sorry, the API service is temporarily unavailable"))
             await self._error(send, int(kind), code, message, rate_headers)
             return int(kind)
+        if kind == "403":  # the token lacks a permission, or the plan lacks the API
+            await self._error(send, 403, "api_plan_restricted", "Active subscription needed.",
+                              rate_headers)
+            return 403
         if kind == "404":  # the object is gone, e.g. a conversation deleted mid-sync
             await self._error(send, 404, "not_found", "Resource Not Found", rate_headers)
             return 404

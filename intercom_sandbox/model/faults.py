@@ -10,7 +10,7 @@ import orjson
 
 from intercom_sandbox.model.errors import invalid
 
-KINDS = ("500", "502", "503", "429", "404", "slow", "drop", "truncate", "nonjson", "empty",
+KINDS = ("500", "502", "503", "429", "403", "404", "slow", "drop", "truncate", "nonjson", "empty",
          "scroll_restart")
 
 
