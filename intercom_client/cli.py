@@ -22,3 +22,21 @@ def run(command: Any, name: str) -> None:
         first_line = (message or type(exc).__name__).strip().splitlines()[0]
         sys.stderr.write(f"{name}: {first_line}\n")
         sys.exit(1)
+
+
+class OneLineConfigErrors:
+    """Mixin for singer-sdk plugins: invalid config ends in one line and exit code 1."""
+
+    name: str
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        from singer_sdk.exceptions import ConfigValidationError
+
+        try:
+            return super()._validate_config(raise_errors=raise_errors)  # type: ignore[misc]
+        except ConfigValidationError as exc:
+            errors = "; ".join(str(e) for e in (exc.errors or [str(exc)]))
+            secret = str(getattr(self, "config", {}).get("access_token") or "")
+            if secret:
+                errors = errors.replace(secret, "<access_token>")
+            raise SystemExit(f"{self.name}: invalid config: {errors}") from None

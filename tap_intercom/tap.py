@@ -8,7 +8,7 @@ from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 
-from intercom_client.cli import run
+from intercom_client.cli import OneLineConfigErrors, run
 from intercom_client.errors import IntercomError
 from intercom_client.http import IntercomHttp
 from intercom_client.settings import DEFAULT_VERSION, SettingsError, api_generation, check
@@ -16,7 +16,7 @@ from tap_intercom.schema_files import CUSTOM_MODELS, load_schema, with_custom_at
 from tap_intercom.streams import STREAM_TYPES, SchemaStream
 
 
-class TapIntercom(Tap):
+class TapIntercom(OneLineConfigErrors, Tap):
     """Singer tap for Intercom."""
 
     name = "tap-intercom"
