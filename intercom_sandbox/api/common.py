@@ -49,6 +49,7 @@ class Dialect:
     """What both API dialects share; subclasses add their routes and representations."""
 
     dialect = 0
+    render: Any = None  # the dialect's render module
 
     def __init__(self, state: SandboxState) -> None:
         self.state = state
@@ -172,6 +173,26 @@ class Dialect:
         return scroll_param, [r for r in rows if r is not None and not r.get("archived")]
 
     # -- shared endpoints -------------------------------------------------------------------------
+
+    @endpoint
+    async def get_admin(self, request: Request) -> Response:
+        record = self.ws.admins.get(request.path_params["id"])
+        if record is None:
+            raise not_found("Admin Not Found", code="admin_not_found")
+        return raw_json(orjson.dumps(self.render.admin(self.ws, record)))
+
+    @endpoint
+    async def list_teams(self, request: Request) -> Response:
+        return raw_json(list_body({"type": "team.list"}, "teams",
+                                  [orjson.dumps(self.render.team(self.ws, t))
+                                   for t in self.ws.teams.ordered()]))
+
+    @endpoint
+    async def get_team(self, request: Request) -> Response:
+        record = self.ws.teams.get(request.path_params["id"])
+        if record is None:
+            raise not_found("Team Not Found", code="team_not_found")
+        return raw_json(orjson.dumps(self.render.team(self.ws, record)))
 
     @endpoint
     async def counts(self, request: Request) -> Response:

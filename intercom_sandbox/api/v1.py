@@ -29,6 +29,7 @@ class V1(Dialect):
     """Handlers of the 1.x dialect."""
 
     dialect = 1
+    render = render
 
     # -- users and leads -------------------------------------------------------------------------
 
@@ -305,28 +306,8 @@ class V1(Dialect):
         return raw_json(list_body({"type": "admin.list"}, "admins", rows))
 
     @endpoint
-    async def get_admin(self, request: Request) -> Response:
-        record = self.ws.admins.get(request.path_params["id"])
-        if record is None:
-            raise not_found("Admin Not Found", code="admin_not_found")
-        return raw_json(orjson.dumps(render.admin(self.ws, record)))
-
-    @endpoint
     async def me(self, request: Request) -> Response:
         return raw_json(orjson.dumps(render.admin(self.ws, self.ws.admins.ordered()[0])))
-
-    @endpoint
-    async def list_teams(self, request: Request) -> Response:
-        return raw_json(list_body({"type": "team.list"}, "teams",
-                                  [orjson.dumps(render.team(self.ws, t))
-                                   for t in self.ws.teams.ordered()]))
-
-    @endpoint
-    async def get_team(self, request: Request) -> Response:
-        record = self.ws.teams.get(request.path_params["id"])
-        if record is None:
-            raise not_found("Team Not Found", code="team_not_found")
-        return raw_json(orjson.dumps(render.team(self.ws, record)))
 
     @endpoint
     async def list_data_attributes(self, request: Request) -> Response:

@@ -34,6 +34,7 @@ class V2(Dialect):
     """Handlers of the 2.x dialect."""
 
     dialect = 2
+    render = render
 
     # -- contacts --------------------------------------------------------------------------------
 
@@ -293,13 +294,6 @@ class V2(Dialect):
                                    for a in self.ws.admins.ordered()]))
 
     @endpoint
-    async def get_admin(self, request: Request) -> Response:
-        record = self.ws.admins.get(request.path_params["id"])
-        if record is None:
-            raise not_found("Admin not found", code="admin_not_found")
-        return raw_json(orjson.dumps(render.admin(self.ws, record)))
-
-    @endpoint
     async def me(self, request: Request) -> Response:
         record = self.ws.admins.ordered()[0]
         body = render.admin(self.ws, record)
@@ -311,19 +305,6 @@ class V2(Dialect):
                        "created_at": self.state.config.anchor - 86400 * 800,
                        "identity_verification": False}
         return raw_json(orjson.dumps(body))
-
-    @endpoint
-    async def list_teams(self, request: Request) -> Response:
-        return raw_json(list_body({"type": "team.list"}, "teams",
-                                  [orjson.dumps(render.team(self.ws, t))
-                                   for t in self.ws.teams.ordered()]))
-
-    @endpoint
-    async def get_team(self, request: Request) -> Response:
-        record = self.ws.teams.get(request.path_params["id"])
-        if record is None:
-            raise not_found("Team not found", code="team_not_found")
-        return raw_json(orjson.dumps(render.team(self.ws, record)))
 
     @endpoint
     async def list_data_attributes(self, request: Request) -> Response:
