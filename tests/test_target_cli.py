@@ -1,0 +1,137 @@
+"""`target-intercom` on the command line: one clear error line, exit codes, no secrets, dry runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SandboxClient, start_sandbox
+from tests.target_support import (
+    read_errors,
+    record,
+    reset,
+    run_cli,
+    schema,
+    singer_text,
+    state,
+    target_config,
+    user,
+    users_messages,
+)
+
+SECRET = "tok-Very-Secret-123"
+
+
+@pytest.fixture(scope="module")
+def secret_sandbox():
+    sb = start_sandbox(job_task_delay_s=0.2, token=SECRET)
+    yield sb
+    sb.stop()
+
+
+@pytest.fixture
+def client(secret_sandbox) -> SandboxClient:
+    c = SandboxClient(secret_sandbox, "1.4")
+    reset(c)
+    return c
+
+
+def error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("target-intercom: error:")]
+
+
+def assert_one_clear_error(result, *fragments: str) -> None:
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    [line] = error_lines(result.stderr)
+    for fragment in fragments:
+        assert fragment in line, line
+    assert SECRET not in result.stderr + result.stdout
+
+
+def test_a_run_writes_emits_state_and_logs_a_summary(secret_sandbox, client, tmp_path):
+    text = singer_text([*users_messages(30, "cli"), state({"bookmark": 30}),
+                        record("users", {"name": "no identifier"})])
+    result = run_cli(target_config(secret_sandbox, "1.4", tmp_path), text, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [{"bookmark": 30}]
+    assert "summary: users -> users: 31 records: 30 sent, 30 accepted, 0 failed, 1 invalid" \
+        in result.stderr
+    assert "written to" in result.stderr
+    assert SECRET not in result.stderr + result.stdout + (tmp_path / "errors.jsonl").read_text()
+
+
+@pytest.mark.parametrize(("change", "fragment"), [
+    ({"access_token": None}, "access_token"),
+    ({"api_version": "3.0"}, "api_version '3.0'"),
+    ({"batch_size": 500}, "batch_size must be 1-100"),
+    ({"region": "mars"}, "region"),
+    ({"max_failure_rate": 2}, "max_failure_rate"),
+    ({"streams": {"users": {"object": "tickets"}}}, "tickets"),
+    ({"object_mapping": {"people": "persons"}}, "object_mapping.people"),
+])
+def test_bad_config_is_one_error_line(secret_sandbox, tmp_path, change, fragment):
+    config = {k: v for k, v in {**target_config(secret_sandbox, "1.4", tmp_path), **change}.items()
+              if v is not None}
+    result = run_cli(config, singer_text(users_messages(1)), tmp_path)
+    assert_one_clear_error(result, fragment)
+
+
+def test_unreadable_config_file_is_one_error_line(tmp_path):
+    exe = Path(sys.executable).with_name("target-intercom")
+    result = subprocess.run([str(exe), "--config", str(tmp_path / "missing.json")], input="",
+                            capture_output=True, text=True, timeout=60)
+    assert_one_clear_error(result, "cannot read --config")
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    (singer_text(users_messages(1)) + "{not json\n", "input line 3 is not a JSON Singer message"),
+    (singer_text([record("users", user(1))]), "before a corresponding schema"),
+    (singer_text([schema("tickets"), record("tickets", {"id": 1})]), "stream 'tickets' names no"),
+    (singer_text([schema("users"), record("users", {"user_id": 7})]),
+     "a record of stream 'users' does not match its schema"),
+    (singer_text([schema("users", keys=["user_id"]), record("users", {"email": "a@b.co"})]),
+     "missing one or more key_properties"),
+    ('{"type": "RECORD"}\n', "missing required"),
+])
+def test_bad_input_is_one_error_line_and_confirms_nothing(secret_sandbox, client, tmp_path, text,
+                                                          fragment):
+    result = run_cli(target_config(secret_sandbox, "1.4", tmp_path), text + singer_text(
+        [state({"never": "emitted"})]), tmp_path)
+    assert_one_clear_error(result, fragment)
+    assert result.stdout == ""
+
+
+def test_a_rejected_token_is_named_but_never_shown(secret_sandbox, tmp_path):
+    config = {**target_config(secret_sandbox, "2.11", tmp_path), "access_token": SECRET + "-wrong"}
+    result = run_cli(config, singer_text([*users_messages(3), state({"n": 3})]), tmp_path)
+    assert_one_clear_error(result, "rejected the access token", "check access_token")
+    assert SECRET + "-wrong" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_max_failure_rate_fails_the_run(secret_sandbox, client, tmp_path):
+    rows = [user(i, "mf") for i in range(10)]
+    for row in rows[:3]:
+        row["email"] = "broken"
+    text = singer_text([schema("users"), *(record("users", r) for r in rows), state({"n": 10})])
+    config = target_config(secret_sandbox, "1.4", tmp_path, max_failure_rate=0.2)
+    result = run_cli(config, text, tmp_path)
+    assert_one_clear_error(result, "30.0% of records failed or were invalid (3 of 10)",
+                           "max_failure_rate 20.0%")
+    assert len(read_errors(tmp_path / "errors.jsonl")) == 3
+    assert run_cli({**config, "max_failure_rate": 0.5}, text, tmp_path).returncode == 0
+
+
+def test_dry_run_validates_and_sends_nothing(secret_sandbox, client, tmp_path):
+    text = singer_text([*users_messages(20, "dry"), record("users", {"name": "nobody"}),
+                        state({"n": 21})])
+    result = run_cli(target_config(secret_sandbox, "1.4", tmp_path, dry_run=True), text, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "20 would be sent, 1 invalid (dry run, nothing sent)" in result.stderr
+    assert client.get("/_sandbox/stats").json()["total"] == 0
+    assert [e["code"] for e in read_errors(tmp_path / "errors.jsonl")] == ["parameter_not_found"]
