@@ -126,7 +126,7 @@ def fail(message: str, secrets: list[str | None]) -> None:
     for secret in secrets:
         if secret and isinstance(secret, str) and len(secret) >= 4:
             message = message.replace(secret, "***")
-    sys.stderr.write(f"target-intercom: error: {message}\n")
+    sys.stderr.write(f"target-intercom: {message}\n")
     sys.stderr.flush()
     sys.exit(1)
 

@@ -41,7 +41,7 @@ def client(secret_sandbox) -> SandboxClient:
 
 
 def error_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.startswith("target-intercom: error:")]
+    return [line for line in stderr.splitlines() if line.startswith("target-intercom: ")]
 
 
 def assert_one_clear_error(result, *fragments: str) -> None:

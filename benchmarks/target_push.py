@@ -1,0 +1,176 @@
+"""How fast target-intercom pushes 10,000 users and 10,000 events, on the 1.x bulk path and the 2.x
+upsert path, into a sandbox that adds 100 ms to every request.
+
+Run: .venv/bin/python benchmarks/target_push.py [--records 10000] [--latency-ms 100] [--max-workers 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+BASE_TIME = 1767225600
+SUMMARY = re.compile(r"summary: (\w+) -> \w+: (\d+) records: (\d+) sent, (\d+) accepted, (\d+) failed, "
+                     r"(\d+) invalid \(not sent\)(?:, (\d+) jobs?)?, (\d+) API calls")
+
+
+@dataclass
+class Server:
+    """A running sandbox subprocess."""
+
+    proc: subprocess.Popen
+    url: str
+    token: str
+
+    def api(self, method: str, path: str, **kwargs: object) -> dict:
+        response = requests.request(method, self.url + path, timeout=60,
+                                    headers={"Authorization": f"Bearer {self.token}"}, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+
+@dataclass
+class PathResult:
+    """One path's run: time, records and the API calls it took."""
+
+    name: str
+    seconds: float
+    records: int
+    calls: dict[str, int]  # by stream, as the target counted them
+    routes: dict[str, int]  # by route, as the sandbox counted them
+    users_written: int
+    events_written: int
+
+    @property
+    def records_per_s(self) -> float:
+        return self.records / self.seconds
+
+
+def tool(name: str) -> str:
+    exe = Path(sys.executable).parent / name
+    if not exe.exists():
+        raise SystemExit(f"{name} is not installed in this virtualenv (pip install -e .)")
+    return str(exe)
+
+
+@contextmanager
+def sandbox(latency_ms: float) -> Iterator[Server]:
+    """`intercom-sandbox serve` with injected latency; always stopped afterwards."""
+    with tempfile.TemporaryDirectory(prefix="target-bench-") as tmp:
+        ready = Path(tmp) / "ready.json"
+        proc = subprocess.Popen([tool("intercom-sandbox"), "serve", "--port", "0", "--ready-file",
+                                 str(ready), "--latency-ms", str(latency_ms), "--users", "2000"],
+                                stdout=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while not ready.exists():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the sandbox did not start")
+                time.sleep(0.05)
+            info = json.loads(ready.read_text())
+            yield Server(proc, info["url"], info["token"])
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def singer_input(records: int, prefix: str) -> str:
+    """`records` users, then one event per user, then a STATE."""
+    users = {"type": "object", "properties": {
+        "user_id": {"type": "string"}, "email": {"type": "string"}, "name": {"type": "string"},
+        "plan_name": {"type": "string"}, "seats": {"type": "integer"},
+        "signed_up_at": {"type": "string", "format": "date-time"}}}
+    events = {"type": "object", "properties": {
+        "event_name": {"type": "string"}, "created_at": {"type": "integer"},
+        "user_id": {"type": "string"}, "order_id": {"type": "string"}, "amount": {"type": "number"}}}
+    lines = [{"type": "SCHEMA", "stream": "users", "schema": users, "key_properties": ["user_id"]}]
+    lines += [{"type": "RECORD", "stream": "users", "record": {
+        "user_id": f"{prefix}{i}", "email": f"{prefix}{i}@example.com", "name": f"Bench User {i}",
+        "plan_name": "pro", "seats": i % 50, "signed_up_at": "2025-06-01T12:00:00Z"}}
+        for i in range(records)]
+    lines.append({"type": "SCHEMA", "stream": "events", "schema": events, "key_properties": []})
+    lines += [{"type": "RECORD", "stream": "events", "record": {
+        "event_name": "placed-order", "created_at": BASE_TIME + i, "user_id": f"{prefix}{i}",
+        "order_id": f"o-{i}", "amount": 19.99}} for i in range(records)]
+    lines.append({"type": "STATE", "value": {"pushed": records}})
+    return "".join(json.dumps(line) + "\n" for line in lines)
+
+
+def push(server: Server, name: str, version: str, records: int, max_workers: int,
+         tmp: Path) -> PathResult:
+    """Reset the sandbox, run the target CLI over the input, and count what it did."""
+    server.api("POST", "/_sandbox/reset")
+    prefix = f"bench-{version}-"
+    config = {"access_token": server.token, "api_url": server.url, "api_version": version,
+              "max_workers": max_workers, "errors_path": str(tmp / f"errors-{version}.jsonl")}
+    config_path = tmp / f"config-{version}.json"
+    config_path.write_text(json.dumps(config))
+    text = singer_input(records, prefix)
+    server.api("DELETE", "/_sandbox/stats")
+    started = time.monotonic()
+    run = subprocess.run([tool("target-intercom"), "--config", str(config_path)], input=text,
+                         capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    if run.returncode != 0:
+        raise RuntimeError(f"target-intercom failed on {name}: {run.stderr[-2000:]}")
+    calls = {m.group(1): int(m.group(8)) for m in SUMMARY.finditer(run.stderr)}
+    routes = {route: sum(statuses.values())
+              for route, statuses in server.api("GET", "/_sandbox/stats")["routes"].items()}
+    users = {c["id"] for c in server.api("GET", "/_sandbox/snapshot/users")["data"]
+             if (c.get("external_id") or "").startswith(prefix)}
+    events = [e for e in server.api("GET", "/_sandbox/snapshot/events")["data"]
+              if e["contact_id"] in users and e["event_name"] == "placed-order"]
+    return PathResult(name, seconds, 2 * records, calls, routes, len(users), len(events))
+
+
+def report(results: list[PathResult], records: int, latency_ms: float, max_workers: int) -> None:
+    print(f"\ntarget-intercom: {records:,} users + {records:,} events per path, sandbox latency "
+          f"{latency_ms:g} ms per request, max_workers {max_workers} (2.x)\n")
+    print(f"{'path':<22}{'seconds':>9}{'records/s':>11}{'API calls':>11}{'calls/100 rec':>15}"
+          f"{'written (users, events)':>26}")
+    for r in results:
+        total = sum(r.calls.values())
+        print(f"{r.name:<22}{r.seconds:>9.1f}{r.records_per_s:>11.0f}{total:>11,}"
+              f"{100 * total / r.records:>15.2f}{f'{r.users_written:,}, {r.events_written:,}':>26}")
+    for r in results:
+        print(f"\n{r.name}: API calls by stream {r.calls}; by route (sandbox):")
+        for route, count in sorted(r.routes.items(), key=lambda kv: -kv[1]):
+            print(f"  {count:>7,}  {route}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--records", type=int, default=10_000, help="users, and as many events")
+    p.add_argument("--latency-ms", type=float, default=100.0)
+    p.add_argument("--max-workers", type=int, default=16, help="concurrent requests on 2.x")
+    p.add_argument("--paths", default="1.4,2.11", help="API versions to run, comma-separated")
+    args = p.parse_args(argv)
+    names = {"1.4": "1.x bulk jobs (1.4)", "2.11": "2.x upserts (2.11)"}
+    results = []
+    with sandbox(args.latency_ms) as server, tempfile.TemporaryDirectory() as tmp:
+        for version in args.paths.split(","):
+            print(f"pushing through {names.get(version, version)}...", flush=True)
+            results.append(push(server, names.get(version, version), version, args.records,
+                                args.max_workers, Path(tmp)))
+    report(results, args.records, args.latency_ms, args.max_workers)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
