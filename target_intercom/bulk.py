@@ -38,6 +38,7 @@ BULK_RESOURCES = {"users": ("users", "user"), "leads": ("contacts", "contact"),
                   "events": ("events", "event")}
 DONE_TASK_STATES = {"completed", "completed_with_errors", "failed"}
 MAX_TRIES = 8
+PROGRESS_EVERY_S = 10.0
 
 
 class AnswerLost(Exception):
@@ -110,9 +111,14 @@ class BulkWriter:
         with self.slot.lock:
             try:
                 placed: dict[str, tuple[BulkJob, list[Item]]] = {}
+                shown = time.monotonic()
                 for start in range(0, len(items), size):
                     for job, part in self._submit(items[start:start + size]):
                         placed.setdefault(job.id, (job, []))[1].extend(part)
+                    if time.monotonic() - shown > PROGRESS_EVERY_S:
+                        shown = time.monotonic()
+                        self.logger.info("%s: %d of %d items submitted", self.name,
+                                         min(start + size, len(items)), len(items))
                 for job, part in placed.values():
                     self._settle(job, part)
             except TargetError:
@@ -294,6 +300,9 @@ class BulkWriter:
                 for item in job.task_items.get(str(task.get("id")), []):
                     self.outcomes.fail(item, "job_task_failed", f"task {task.get('id')} failed",
                                        job.id)
+        if answer.get("state") == "failed":
+            for item in items:  # nothing says these were applied: none is confirmed
+                self.outcomes.fail(item, "job_failed", f"bulk job {job.id} failed", job.id)
         failed = sum(1 for i in items if i.status == "failed")
         for item in items:
             self.outcomes.accept(item, job.id)
@@ -311,6 +320,7 @@ class BulkWriter:
             page = self.http.json("GET", url)
             entries.extend(page.get("items") or [])
             url = (page.get("pages") or {}).get("next")
+        # The feed only grows (failures are appended as tasks are applied): skip what was read.
         fresh, job.errors_read = entries[job.errors_read:], len(entries)
         exact: dict[bytes, list[Item]] = {}
         loose: dict[tuple, list[Item]] = {}

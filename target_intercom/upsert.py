@@ -7,6 +7,7 @@ import contextlib
 import logging
 import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -17,6 +18,7 @@ from target_intercom.mapping import Item
 from target_intercom.outcomes import StreamOutcomes
 from target_intercom.settings import TargetSettings
 
+PROGRESS_EVERY_S = 10.0
 SEARCH_CHUNK = 100
 SEARCH_PAGE = 150
 CONFLICT_ID = re.compile(r"id=([\w-]+)")
@@ -66,6 +68,12 @@ class UpsertWriter:
         except (IntercomError, *TRANSIENT) as exc:
             raise run_stopper(exc, f"{self.name} lookup") from None
         futures = [self.pool.submit(self._write_one, item) for item in items]
+        shown = time.monotonic()
+        for done, future in enumerate(futures, 1):
+            future.exception()
+            if time.monotonic() - shown > PROGRESS_EVERY_S:
+                shown = time.monotonic()
+                self.logger.info("%s: %d of %d records written", self.name, done, len(items))
         errors = [f.exception() for f in futures]
         stopper = next((e for e in errors if e is not None), None)
         if stopper is not None:
