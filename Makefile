@@ -10,7 +10,7 @@ MELTANO := $(MELTANO_VENV)/bin/meltano
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,demo]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -37,8 +37,8 @@ $(MELTANO_VENV)/.installed: requirements-meltano.txt
 
 meltano: .meltano/.installed
 
-demo: install
-	$(BIN)/python scripts/demo.py
+demo: install warehouse meltano
+	$(BIN)/python -m scripts.demo
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,67 +1,120 @@
-"""The main job: start the sandbox with a realistic workspace and show what it serves."""
+"""The main job: Intercom (the sandbox) into PostgreSQL with Meltano, incrementally, back again
+through reverse-ETL, and a pandas analysis; everything it starts, it stops."""
 
 from __future__ import annotations
 
 import json
-import subprocess
+import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-import requests
+from scripts import pipeline
+from scripts.warehouse import Warehouse, WarehouseError
 
-SIZES = ["--users", "20000", "--leads", "5000", "--companies", "800", "--conversations", "2000"]
-
-
-def start(ready: Path) -> subprocess.Popen:
-    """The sandbox CLI in a child process, once it accepts requests."""
-    process = subprocess.Popen([sys.executable, "-m", "intercom_sandbox.cli", "serve",
-                                "--port", "0", "--ready-file", str(ready), *SIZES])
-    deadline = time.monotonic() + 120
-    while not ready.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("demo: the sandbox did not start")
-        time.sleep(0.1)
-    return process
+OUTPUT = pipeline.ROOT / "output"
+SIZES = ("--users", "20000", "--leads", "5000", "--companies", "800", "--conversations", "2000",
+         "--job-task-delay-s", "0.5")
 
 
-def show(url: str, token: str) -> None:
-    """Counts of every collection in both API dialects, and one record of each kind."""
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {token}"
-    print("\nWhat the sandbox serves:")
-    for name in ("users", "leads", "companies", "conversations", "conversation_parts", "tags",
-                 "segments", "admins", "teams", "data_attributes", "events"):
-        count = session.get(f"{url}/_sandbox/snapshot/{name}").json()["count"]
-        print(f"  {name:<20} {count:>8}")
-    for version in ("1.4", "2.11"):
-        counts = session.get(f"{url}/counts", headers={"Intercom-Version": version}).json()
-        print(f"\nGET /counts with Intercom-Version {version}:\n  {json.dumps(counts)}")
-    contact = session.get(f"{url}/contacts?per_page=1",
-                          headers={"Intercom-Version": "2.11"}).json()["data"][0]
-    print("\nA 2.11 contact:\n" + json.dumps(contact, indent=2, ensure_ascii=False)[:1500])
-    print(f"\nTry it: curl -H 'Authorization: Bearer {token}' -H 'Intercom-Version: 1.4' "
-          f"'{url}/users?per_page=2'")
+def step(text: str) -> None:
+    print(f"\n==> {text}", flush=True)
+
+
+def timed(label: str, fn, *args, **kwargs):  # noqa: ANN001, ANN201 - a thin timing wrapper
+    started = time.monotonic()
+    result = fn(*args, **kwargs)
+    print(f"    {label}: {time.monotonic() - started:.1f} s", flush=True)
+    return result
+
+
+def show_counts(settings, sandbox: pipeline.Sandbox | None) -> None:  # noqa: ANN001
+    expected = {}
+    if sandbox is not None:
+        expected = {"users": len(sandbox.snapshot("users")),
+                    "contacts": len(sandbox.snapshot("leads")),
+                    "companies": len(sandbox.snapshot("companies")),
+                    "conversations": len(sandbox.snapshot("conversations"))}
+    for table, count in pipeline.row_counts(settings).items():
+        note = f"  (Intercom has {expected[table]})" if table in expected else ""
+        print(f"    intercom.{table:<20} {count:>8} rows{note}")
+
+
+def push_summary(meltano_output: str, errors_file: Path) -> None:
+    for line in meltano_output.splitlines():
+        if "summary" in line.lower() or "accepted" in line:
+            print("    " + line.split("| ")[-1].strip())
+    if errors_file.exists():
+        failures = [json.loads(line) for line in errors_file.read_text().splitlines() if line]
+        print(f"    {len(failures)} failures in {errors_file.relative_to(pipeline.ROOT)}:")
+        for failure in failures[-5:]:
+            print(f"      {json.dumps(failure, ensure_ascii=False)[:200]}")
+
+
+def run_story(sandbox: pipeline.Sandbox | None, settings) -> None:  # noqa: ANN001
+    meltano = pipeline.Meltano(settings, sandbox, log=OUTPUT / "meltano.log")
+    step("Forgetting any earlier demo run (Meltano state, loaded schemas)")
+    meltano.fresh_start()
+    step("meltano run tap-intercom target-postgres (first, full load)")
+    timed("load", meltano.run, "run", "load")
+    show_counts(settings, sandbox)
+    if sandbox is None:
+        return
+    step("Changing records in Intercom: 50 users, 20 conversations (new parts), 10 companies")
+    for collection, count in (("users", 50), ("conversations", 20), ("companies", 10)):
+        sandbox.admin("POST", "mutate", json={"collection": collection, "count": count})
+    step("meltano run tap-intercom target-postgres (incremental: only what changed)")
+    result = timed("incremental load", meltano.run, "run", "load")
+    for stream, count in sorted(pipeline.records_per_stream(result.stderr).items()):
+        print(f"    {stream:<20} {count:>6} records")
+    show_counts(settings, sandbox)
+    step("Building analytics.user_traits with SQL (200 users, plus 3 deliberately bad rows)")
+    rows = pipeline.make_user_traits(settings)
+    print(f"    {len(rows)} rows")
+    step("meltano run tap-postgres target-intercom (reverse-ETL through 1.x bulk jobs)")
+    errors_file = OUTPUT / "target-intercom-errors.jsonl"
+    errors_file.unlink(missing_ok=True)
+    result = timed("push", meltano.run, "run", "push",
+                   extra={"TARGET_INTERCOM_API_VERSION": "1.4"})
+    push_summary(result.stdout + result.stderr, errors_file)
+
+
+def analyse(settings) -> None:  # noqa: ANN001
+    step("pandas: conversations per day by state, and time to the first admin reply")
+    per_day, replies = pipeline.conversation_analysis(settings)
+    chart = pipeline.save_chart(per_day, OUTPUT / "conversations_per_week.png")
+    print(replies.to_string())
+    print(f"    chart: {chart.relative_to(pipeline.ROOT)}")
 
 
 def main() -> int:
-    keep = "--keep" in sys.argv
-    with tempfile.TemporaryDirectory() as tmp:
-        print("Starting the Intercom sandbox (25,000 contacts, 2,000 conversations)...")
-        process = start(Path(tmp) / "ready.json")
-        try:
-            ready = json.loads((Path(tmp) / "ready.json").read_text())
-            show(ready["url"], ready["token"])
-            if keep:
-                print("\nServing until Ctrl-C.")
-                process.wait()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-    print("\nSandbox stopped.")
+    OUTPUT.mkdir(exist_ok=True)
+    real = bool(os.environ.get("TAP_INTERCOM_ACCESS_TOKEN"))
+    step("Starting a private PostgreSQL")
+    try:
+        warehouse = Warehouse(pipeline.warehouse_directory())
+        settings = warehouse.start()
+    except WarehouseError as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 1
+    print(f"    {settings.url.replace(settings.password, '***')}")
+    try:
+        if real:
+            step("Using the Intercom workspace of TAP_INTERCOM_ACCESS_TOKEN (no sandbox, no push)")
+            run_story(None, settings)
+        else:
+            step("Starting the Intercom sandbox (25,000 contacts, 2,000 conversations)")
+            with pipeline.sandbox(*SIZES) as sandbox:
+                print(f"    {sandbox.url}")
+                run_story(sandbox, settings)
+        analyse(settings)
+    except RuntimeError as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        step("Stopping what the demo started")
+        warehouse.stop()
+    print("\nDone. Meltano's log: output/meltano.log")
     return 0
 
 

@@ -288,10 +288,11 @@ class Generator:
             admin = rng.choice(admins) if admins else None
             state = rng.choice(["open", "closed", "closed", "snoozed"])
             parts = []
-            step = max(1, (updated - created) // max(1, n_parts))
+            at = created
             for p in range(n_parts):
                 part_seq += 1
-                at = min(updated, created + step * (p + 1))
+                # Replies come hours apart (minutes to days), never after the last update.
+                at = min(updated, at + 60 + int(rng.expovariate(1 / 14_400)))
                 by_admin = p % 2 == 1 and admin is not None
                 author = ({"type": "admin", "id": admin["id"], "name": admin["name"],
                            "email": admin["email"]} if by_admin else

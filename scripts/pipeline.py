@@ -1,0 +1,202 @@
+"""The whole story as steps: sandbox, private warehouse, Meltano load and push, pandas analysis."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import psycopg
+import requests
+import sqlalchemy
+
+from scripts.warehouse import ConnectionSettings, Warehouse
+
+ROOT = Path(__file__).resolve().parent.parent
+MELTANO = ROOT / ".venv-meltano" / "bin" / "meltano"
+TRAITS_SQL = """
+CREATE SCHEMA IF NOT EXISTS analytics;
+DROP TABLE IF EXISTS analytics.user_traits;
+CREATE TABLE analytics.user_traits AS
+SELECT u.external_id AS user_id,
+       u.email,
+       (SELECT count(*) FROM intercom.conversations c
+         WHERE c.contacts -> 'contacts' @> jsonb_build_array(jsonb_build_object('id', u.id)))
+         AS conversation_count,
+       NULL::text AS seats
+  FROM intercom.users u
+ WHERE u.external_id IS NOT NULL AND u.email IS NOT NULL AND u.email <> ''
+ ORDER BY u.external_id
+ LIMIT {good_rows};
+-- Deliberately bad rows, to show how failures are reported.
+INSERT INTO analytics.user_traits (user_id, email, conversation_count, seats) VALUES
+  ('bad-email-1', 'not-an-email', 1, NULL),
+  (NULL, NULL, 2, NULL),
+  ('bad-seats-1', 'seats@example.com', 3, 'many');
+"""
+
+
+@dataclass
+class Sandbox:
+    """The sandbox CLI running in a child process."""
+
+    url: str
+    token: str
+    process: subprocess.Popen
+
+    def admin(self, method: str, path: str, **kwargs: object) -> dict:
+        response = requests.request(method, f"{self.url}/_sandbox/{path}", timeout=60,
+                                    headers={"Authorization": f"Bearer {self.token}"}, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def snapshot(self, collection: str, dialect: str = "raw") -> list[dict]:
+        return self.admin("GET", f"snapshot/{collection}?dialect={dialect}")["data"]
+
+
+@contextmanager
+def sandbox(*args: str) -> Iterator[Sandbox]:
+    """Start `intercom-sandbox serve` with `args`; stop it on the way out."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ready = Path(tmp) / "ready.json"
+        process = subprocess.Popen([sys.executable, "-m", "intercom_sandbox.cli", "serve",
+                                    "--port", "0", "--ready-file", str(ready), *args],
+                                   stdout=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 120
+            while not ready.exists():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the sandbox did not start")
+                time.sleep(0.1)
+            info = json.loads(ready.read_text())
+            yield Sandbox(info["url"], info["token"], process)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def warehouse_directory() -> Path:
+    """Where the private PostgreSQL keeps its data: under /tmp, which its OS user can reach."""
+    path = Path(tempfile.gettempdir()) / f"intercom-demo-warehouse-{os.getuid()}"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@dataclass
+class Meltano:
+    """The Meltano CLI of this project, pointed at a sandbox and a warehouse."""
+
+    warehouse: ConnectionSettings
+    sandbox: Sandbox | None = None  # None: the workspace named by TAP_INTERCOM_* variables
+    extra_env: dict[str, str] = field(default_factory=dict)
+    log: Path | None = None
+
+    def env(self) -> dict[str, str]:
+        env = {**os.environ, **self.warehouse.env(), "MELTANO_ENVIRONMENT": "dev",
+               **self.extra_env}
+        if self.sandbox is not None:
+            env.update(TAP_INTERCOM_API_URL=self.sandbox.url,
+                       TAP_INTERCOM_ACCESS_TOKEN=self.sandbox.token)
+        env.pop("VIRTUAL_ENV", None)
+        return env
+
+    def run(self, *args: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        """`meltano <args>` in the project; raises with the output's tail when it fails."""
+        result = subprocess.run([str(MELTANO), *args], cwd=ROOT, env={**self.env(), **(extra or {})},
+                                capture_output=True, text=True, timeout=1800)
+        if self.log:
+            with self.log.open("a") as fh:
+                fh.write(f"$ meltano {' '.join(args)}\n{result.stdout}{result.stderr}\n")
+        if result.returncode != 0:
+            tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
+            raise RuntimeError(f"meltano {' '.join(args)} failed:\n{tail}")
+        return result
+
+    def fresh_start(self) -> None:
+        """Forget saved state and loaded tables, so a second demo run starts like the first."""
+        self.run("state", "clear", "--force", "dev:tap-intercom-to-target-postgres")
+        with psycopg.connect(self.warehouse.url, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA IF EXISTS intercom CASCADE")
+            conn.execute("DROP SCHEMA IF EXISTS analytics CASCADE")
+
+
+def records_per_stream(log: str, plugin: str = "tap-intercom") -> dict[str, int]:
+    """Records each stream of `plugin` emitted, from the singer-sdk METRIC lines of a Meltano log."""
+    totals: dict[str, int] = {}
+    for line in log.splitlines():
+        if f"{plugin} METRIC: " in line and '"metric":"record_count"' in line:
+            metric = json.loads(line.split("METRIC: ", 1)[1])
+            stream = metric["tags"]["stream"]
+            totals[stream] = totals.get(stream, 0) + int(metric["value"])
+    return totals
+
+
+def row_counts(settings: ConnectionSettings, schema: str = "intercom") -> dict[str, int]:
+    with psycopg.connect(settings.url) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
+            "ORDER BY table_name", (schema,))]
+        return {t: conn.execute(f'SELECT count(*) FROM {schema}."{t}"').fetchone()[0]
+                for t in tables}
+
+
+def make_user_traits(settings: ConnectionSettings, good_rows: int = 200) -> list[dict]:
+    """analytics.user_traits from the loaded tables, plus three bad rows; returns every row."""
+    with psycopg.connect(settings.url, autocommit=True) as conn:
+        conn.execute(TRAITS_SQL.format(good_rows=int(good_rows)).encode())  # several statements
+        cursor = conn.execute("SELECT user_id, email, conversation_count, seats "
+                              "FROM analytics.user_traits")
+        names = [c.name for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def read_table(settings: ConnectionSettings, query: str) -> pd.DataFrame:
+    engine = sqlalchemy.create_engine(settings.sqlalchemy_url)
+    try:
+        return pd.read_sql(query, engine)
+    finally:
+        engine.dispose()
+
+
+def conversation_analysis(settings: ConnectionSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Conversations per day by state, and median hours to the first admin reply per state."""
+    frame = read_table(settings, """
+        SELECT id, state, created_at,
+               (statistics ->> 'first_admin_reply_at')::timestamptz AS first_admin_reply_at
+          FROM intercom.conversations""")
+    frame["day"] = pd.to_datetime(frame["created_at"], utc=True).dt.date
+    per_day = frame.groupby(["day", "state"]).size().unstack(fill_value=0)
+    waited = (pd.to_datetime(frame["first_admin_reply_at"], utc=True)
+              - pd.to_datetime(frame["created_at"], utc=True)).dt.total_seconds() / 3600
+    replies = frame.assign(hours=waited).groupby("state")["hours"].agg(
+        conversations="size", median_hours_to_first_admin_reply="median").round(1)
+    return per_day, replies
+
+
+def save_chart(per_day: pd.DataFrame, path: Path) -> Path:
+    """A stacked chart of conversations per week by state."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    weekly = per_day.copy()
+    weekly.index = pd.to_datetime(weekly.index)
+    weekly = weekly.resample("W").sum()
+    axes = weekly.plot.area(figsize=(10, 4), linewidth=0)
+    axes.set_title("Intercom conversations per week, by state")
+    axes.set_xlabel("week")
+    axes.set_ylabel("conversations")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plt.tight_layout()
+    plt.savefig(path, dpi=100)
+    plt.close("all")
+    return path

@@ -1,0 +1,122 @@
+"""The main job end to end: real Meltano, real PostgreSQL, the sandbox as Intercom."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from scripts import pipeline
+from scripts.warehouse import ConnectionSettings, Warehouse
+from tap_intercom.frames import read_frames
+
+SIZES = ("--users", "400", "--leads", "80", "--companies", "30", "--conversations", "60",
+         "--tags", "8", "--segments", "6", "--admins", "5", "--teams", "2",
+         "--long-conversations", "1", "--job-task-delay-s", "0.2")
+pytestmark = pytest.mark.skipif(not pipeline.MELTANO.exists(),
+                                reason="Meltano is not installed: run `make meltano`")
+
+
+@pytest.fixture(scope="module")
+def story() -> Iterator[tuple[pipeline.Sandbox, ConnectionSettings, pipeline.Meltano]]:
+    workdir = Path(tempfile.mkdtemp(prefix="intercom-e2e-"))
+    warehouse_dir = Path(tempfile.mkdtemp(prefix="warehouse-e2e-"))  # its own: postgres owns it
+    warehouse = Warehouse(warehouse_dir)
+    settings = warehouse.start()
+    try:
+        with pipeline.sandbox(*SIZES) as sandbox:
+            meltano = pipeline.Meltano(settings, sandbox, extra_env={
+                "MELTANO_DATABASE_URI": f"sqlite:///{workdir}/meltano.db",
+                "TARGET_INTERCOM_ERRORS_PATH": str(workdir / "errors.jsonl")},
+                log=workdir / "meltano.log")
+            yield sandbox, settings, meltano
+    finally:
+        warehouse.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(warehouse_dir, ignore_errors=True)
+
+
+def table(settings: ConnectionSettings, query: str) -> list[tuple]:
+    with psycopg.connect(settings.url) as conn:
+        return conn.execute(query).fetchall()
+
+
+def stamps(settings: ConnectionSettings, name: str) -> dict[str, int]:
+    rows = table(settings, f"SELECT id, extract(epoch FROM updated_at)::bigint FROM intercom.{name}")
+    return {row[0]: row[1] for row in rows}
+
+
+def assert_tables_equal_sandbox(sandbox: pipeline.Sandbox, settings: ConnectionSettings) -> None:
+    """Every loaded table holds exactly the sandbox's objects, none of them stale."""
+    for name, collection in (("users", "users"), ("contacts", "leads"),
+                             ("companies", "companies"), ("conversations", "conversations")):
+        expected = {r["id"]: r["updated_at"] for r in sandbox.snapshot(collection)}
+        assert stamps(settings, name) == expected, name
+    parts = {(row[0], row[1]) for row in table(
+        settings, "SELECT conversation_id, id FROM intercom.conversation_parts")}
+    expected_parts = {(c["id"], p["id"]) for c in sandbox.snapshot("conversations")
+                      for p in c["parts"][-500:]}
+    assert parts == expected_parts
+    for name in ("tags", "admins", "teams"):
+        loaded = {row[0] for row in table(settings, f"SELECT id FROM intercom.{name}")}
+        assert loaded == {r["id"] for r in sandbox.snapshot(name)}, name
+
+
+def test_load_mutate_incremental_load(story) -> None:
+    sandbox, settings, meltano = story
+    meltano.fresh_start()
+    meltano.run("run", "load")
+    counts = pipeline.row_counts(settings)
+    assert set(counts) >= {"users", "contacts", "companies", "conversations", "conversation_parts",
+                           "tags", "segments", "admins", "teams", "data_attributes", "counts"}
+    assert_tables_equal_sandbox(sandbox, settings)
+    keys = table(settings, """
+        SELECT kcu.table_name, kcu.column_name FROM information_schema.table_constraints tc
+          JOIN information_schema.key_column_usage kcu USING (constraint_name, table_schema)
+         WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = 'intercom'""")
+    assert ("users", "id") in keys and ("conversation_parts", "conversation_id") in keys
+
+    changed = {collection: sandbox.admin("POST", "mutate", json={"collection": collection,
+                                                                  "count": count})["ids"]
+               for collection, count in (("users", 9), ("conversations", 4), ("companies", 3))}
+    result = meltano.run("run", "load")
+    emitted = pipeline.records_per_stream(result.stderr)
+    assert len(changed["users"]) <= emitted["users"] < 40  # the changes, not the whole table
+    assert emitted["conversations"] < 20
+    assert_tables_equal_sandbox(sandbox, settings)
+
+
+def test_reverse_etl_pushes_exactly_the_good_rows(story) -> None:
+    sandbox, settings, meltano = story
+    if "users" not in pipeline.row_counts(settings):
+        meltano.run("run", "load")
+    rows = pipeline.make_user_traits(settings, good_rows=25)
+    good = [r for r in rows if r["user_id"] and not r["user_id"].startswith("bad-")]
+    assert len(good) == 25
+    errors = Path(meltano.extra_env["TARGET_INTERCOM_ERRORS_PATH"])
+    errors.unlink(missing_ok=True)
+    meltano.run("run", "push", extra={"TARGET_INTERCOM_API_VERSION": "1.4"})
+    users = {u["user_id"]: u for u in sandbox.snapshot("users", "1")}
+    for row in good:
+        assert users[row["user_id"]]["custom_attributes"]["conversation_count"] == \
+            row["conversation_count"]
+    assert "bad-email-1" not in users and "bad-seats-1" not in users
+    failures = [json.loads(line) for line in errors.read_text().splitlines()]
+    codes = sorted(f["code"] for f in failures)
+    assert codes == ["parameter_invalid", "parameter_invalid", "parameter_not_found"]
+
+
+def test_dataframes_match_the_warehouse(story) -> None:
+    sandbox, settings, _meltano = story
+    frames = read_frames({"access_token": sandbox.token, "api_url": sandbox.url},
+                         ["conversations"])
+    loaded = table(settings, "SELECT count(*) FROM intercom.conversations")[0][0]
+    assert len(frames["conversations"]) == loaded
+    per_day, replies = pipeline.conversation_analysis(settings)
+    assert per_day.to_numpy().sum() == loaded
+    assert set(replies.index) <= {"open", "closed", "snoozed"}
