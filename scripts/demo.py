@@ -7,10 +7,14 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from scripts import pipeline
-from scripts.warehouse import Warehouse, WarehouseError
+from scripts.warehouse import ConnectionSettings, Warehouse, WarehouseError
+
+T = TypeVar("T")
 
 OUTPUT = pipeline.ROOT / "output"
 SIZES = ("--users", "20000", "--leads", "5000", "--companies", "800", "--conversations", "2000",
@@ -21,14 +25,14 @@ def step(text: str) -> None:
     print(f"\n==> {text}", flush=True)
 
 
-def timed(label: str, fn, *args, **kwargs):  # noqa: ANN001, ANN201 - a thin timing wrapper
+def timed(label: str, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
     started = time.monotonic()
     result = fn(*args, **kwargs)
     print(f"    {label}: {time.monotonic() - started:.1f} s", flush=True)
     return result
 
 
-def show_counts(settings, sandbox: pipeline.Sandbox | None) -> None:  # noqa: ANN001
+def show_counts(settings: ConnectionSettings, sandbox: pipeline.Sandbox | None) -> None:
     expected = {}
     if sandbox is not None:
         expected = {"users": len(sandbox.snapshot("users")),
@@ -51,7 +55,7 @@ def push_summary(meltano_output: str, errors_file: Path) -> None:
             print(f"      {json.dumps(failure, ensure_ascii=False)[:200]}")
 
 
-def run_story(sandbox: pipeline.Sandbox | None, settings) -> None:  # noqa: ANN001
+def run_story(sandbox: pipeline.Sandbox | None, settings: ConnectionSettings) -> None:
     meltano = pipeline.Meltano(settings, sandbox, log=OUTPUT / "meltano.log")
     step("Forgetting any earlier demo run (Meltano state, loaded schemas)")
     meltano.fresh_start()
@@ -79,7 +83,7 @@ def run_story(sandbox: pipeline.Sandbox | None, settings) -> None:  # noqa: ANN0
     push_summary(result.stdout + result.stderr, errors_file)
 
 
-def analyse(settings) -> None:  # noqa: ANN001
+def analyse(settings: ConnectionSettings) -> None:
     step("pandas: conversations per day by state, and time to the first admin reply")
     per_day, replies = pipeline.conversation_analysis(settings)
     chart = pipeline.save_chart(per_day, OUTPUT / "conversations_per_week.png")

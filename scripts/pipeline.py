@@ -18,7 +18,7 @@ import psycopg
 import requests
 import sqlalchemy
 
-from scripts.warehouse import ConnectionSettings, Warehouse
+from scripts.warehouse import ConnectionSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 MELTANO = ROOT / ".venv-meltano" / "bin" / "meltano"
