@@ -202,3 +202,21 @@ def test_companies_on_1x_are_upserted_one_by_one(sandbox, v1, tmp_path):
     errors = read_errors(tmp_path / "errors.jsonl")
     assert [(e["row"], e["outcome"], e["code"]) for e in errors] == [(12, "invalid", "unsupported")]
     assert target.outcomes.streams["companies"].accepted == 12
+
+
+def test_every_page_of_the_error_feed_is_read(sandbox, v1, tmp_path):
+    v1.settings(error_feed_page_size=7)
+    gone = "2026-01-01T00:00:00Z"
+    rows = [{"user_id": f"ghost-{i}", "_sdc_deleted_at": gone} for i in range(30)]
+    rows += [user(i, "pg") for i in range(20)]
+    try:
+        target, _ = run_target(target_config(sandbox, V1, tmp_path),
+                               [schema("users"), *(record("users", r) for r in rows)])
+    finally:
+        v1.settings(error_feed_page_size=50)
+    errors = read_errors(tmp_path / "errors.jsonl")
+    assert sorted(e["row"] for e in errors) == list(range(30))
+    assert {(e["code"], e["message"]) for e in errors} == {("not_found", "User Not Found")}
+    assert calls(v1, "GET /jobs/{id}/error") == 5  # 30 failures, 7 a page
+    assert len(people(v1, "pg")) == 20
+    assert target.outcomes.streams["users"].failed == 30

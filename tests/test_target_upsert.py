@@ -141,3 +141,13 @@ def test_events_need_known_users_and_valid_metadata(sandbox, v2, tmp_path):
     errors = read_errors(tmp_path / "errors.jsonl")
     assert sorted((e["row"], e["outcome"], e["code"]) for e in errors) == [
         (1, "failed", "not_found"), (2, "invalid", "parameter_invalid")]
+
+
+def test_the_worker_pool_is_bounded_by_max_workers(sandbox, v2, tmp_path):
+    v2.settings(latency_ms=20)
+    v2.delete("/_sandbox/stats")
+    run_target(target_config(sandbox, V2, tmp_path, max_workers=3),
+               [*users_messages(40, "w"), *events_messages(40, "w")])
+    peak = v2.get("/_sandbox/stats").json()["max_in_flight"]
+    assert peak == 3
+    assert len(events_of(v2)) == 40
