@@ -53,12 +53,11 @@ def _settle(item: In, future: Future) -> tuple[In, Out | BaseException]:
 _DONE = object()
 
 
-class _Feed(threading.Thread):
-    """Runs one producer in a thread, handing its items over through a bounded queue."""
+class _Feed:
+    """One producer's items, handed from a worker thread to the consumer through a queue."""
 
     def __init__(self, produce: Callable[[], Iterable[Out]], buffer: int,
                  stop: threading.Event) -> None:
-        super().__init__(daemon=True, name="intercom-feed")
         self.produce = produce
         self.queue: queue.Queue = queue.Queue(maxsize=buffer)
         self.stop = stop
@@ -84,38 +83,36 @@ class _Feed(threading.Thread):
 
 
 def ordered_chain(producers: Iterable[Callable[[], Iterable[Out]]], workers: int,
-                  buffer: int = 8) -> Iterator[Out]:
-    """The items of every producer, producer by producer, with up to `workers` running at once.
+                  ahead: int | None = None, buffer: int = 64) -> Iterator[Out]:
+    """The items of every producer, producer by producer, with `workers` producers running at once.
 
-    Each running producer may get at most `buffer` items ahead of the consumer, so memory stays
-    bounded; with one worker the producers simply run one after the other in this thread.
+    A producer that has finished frees its worker for the next one even before its items are
+    consumed; at most `ahead` producers (default twice the workers) are started ahead of the
+    consumer, and each may hold at most `buffer` unconsumed items, so memory stays bounded.
+    With one worker the producers simply run one after the other in this thread.
     """
     if workers <= 1:
         for produce in producers:
             yield from produce()
         return
+    ahead = ahead or workers * 2
     stop = threading.Event()
     pending = iter(producers)
-    active: deque[_Feed] = deque()
-
-    def top_up() -> None:
-        while len(active) < workers:
-            produce = next(pending, None)
-            if produce is None:
-                return
-            feed = _Feed(produce, buffer, stop)
-            feed.start()
-            active.append(feed)
-
+    started: deque[_Feed] = deque()
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intercom-feed")
     try:
-        top_up()
-        while active:
-            feed = active[0]
+        while True:
+            while len(started) < ahead and (produce := next(pending, None)) is not None:
+                feed = _Feed(produce, buffer, stop)
+                pool.submit(feed.run)
+                started.append(feed)
+            if not started:
+                return
+            feed = started.popleft()
             while (item := feed.queue.get()) is not _DONE:
                 if isinstance(item, BaseException):
                     raise item
                 yield item
-            active.popleft()
-            top_up()
     finally:
         stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)

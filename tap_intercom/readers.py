@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import threading
 import time
 import typing as t
@@ -19,6 +20,7 @@ if t.TYPE_CHECKING:
 
 SCROLL_LOCK = threading.Lock()  # one scroll at a time in this process: Intercom allows one per app
 DAY = 86400
+MAX_WINDOWS = 64
 
 
 class ScrollBusyError(FatalAPIError):
@@ -196,28 +198,36 @@ class SearchPlan:
 
     def windows(self, lower: int | None, upper: int, target: int, workers: int
                 ) -> list[tuple[int | None, int | None]]:
-        """Windows of at most about `target` records each; the last one is open-ended."""
+        """Windows of about `target` records, planned in one concurrent round of counts.
+
+        The range is cut into equal spans (twice as many as the records need, since changes
+        cluster in time), each span is counted, and neighbours are merged up to `target`.
+        """
         start = lower if lower is not None else self.earliest()
-        if start is None:
+        total = self.count(lower, None) if start is not None else 0
+        # Enough windows to keep every worker busy about three times over, none tiny.
+        target = max(self.per_page * 4, min(target, math.ceil(total / (3 * workers))))
+        if start is None or total <= 2 * target:
             return [(lower, None)]
-        done: list[tuple[int | None, int | None, int]] = []
-        level = [(lower, None, self.count(lower, None))]
-        while level:
-            splits = [(lo, hi, n) for lo, hi, n in level
-                      if n > target and ((hi or upper) - (lo if lo is not None else start)) > DAY]
-            done += [w for w in level if w not in splits]
-            halves = []
-            for lo, hi, _n in splits:
-                first = lo if lo is not None else start
-                mid = first + ((hi or upper) - first) // 2
-                halves += [(lo, mid), (mid, hi)]
-            level = []
-            for (lo, hi), n in ordered_map(lambda w: self.count(*w), halves, workers):
-                if isinstance(n, BaseException):
-                    raise n
-                level.append((lo, hi, n))
-        done.sort(key=lambda w: -1 if w[0] is None else w[0])
-        return [(lo, hi) for lo, hi, n in done if n > 0 or hi is None]
+        pieces = min(2 * math.ceil(total / target), MAX_WINDOWS)
+        step = max(DAY, (upper - start) // pieces)
+        cuts = list(range(start + step, upper, step))
+        spans = list(zip([lower, *cuts], [*cuts, None], strict=True))
+        counts = []
+        for _span, n in ordered_map(lambda w: self.count(*w), spans, workers):
+            if isinstance(n, BaseException):
+                raise n
+            counts.append(n)
+        windows: list[tuple[int | None, int | None]] = []
+        size = 0
+        for (lo, hi), n in zip(spans, counts, strict=True):
+            if windows and size + n <= target:
+                windows[-1] = (windows[-1][0], hi)
+                size += n
+            else:
+                windows.append((lo, hi))
+                size = n
+        return windows
 
     def pages(self, window: tuple[int | None, int | None]) -> Iterator[list[dict]]:
         """The pages of one window, each ascending by updated_at."""
@@ -242,7 +252,7 @@ def search(stream: IntercomStream, path: str, key: str, base: list[dict], bounds
     """Records within `bounds` in ascending updated_at order, windows fetched concurrently."""
     plan = SearchPlan(stream, path, key, base, per_page)
     windows = (plan.windows(bounds.lower, bounds.upper, window_target, workers)
-               if workers > 1 else [(bounds.lower, None)])
+               if workers > 1 else [(bounds.lower, None)])  # windows only help side by side
     if len(windows) > 1:
         stream.logger.info("%s: reading %d day windows with %d workers", stream.name,
                            len(windows), workers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -245,3 +246,33 @@ def test_events_are_accepted_and_deduplicated(v2: SandboxClient) -> None:
     unknown = v2.post("/events", json={**event, "user_id": "nobody"})
     assert unknown.status_code == 404
     assert v2.post("/events", json={"created_at": 1}).status_code == 400
+
+
+def test_indexed_date_ranges_match_a_full_scan(v2: SandboxClient) -> None:
+    raw = v2.snapshot("contacts")
+    stamps = sorted(c["updated_at"] for c in raw)
+    low, high = stamps[len(stamps) // 4], stamps[3 * len(stamps) // 4]
+    tz = ZoneInfo("Europe/Dublin")
+
+    def day(ts: int, offset: int = 0) -> int:
+        date = dt.datetime.fromtimestamp(ts, tz).date() + dt.timedelta(days=offset)
+        return int(dt.datetime.combine(date, dt.time(), tz).timestamp())
+
+    since = {"operator": "OR", "value": [{"field": "updated_at", "operator": ">", "value": low},
+                                         {"field": "updated_at", "operator": "=", "value": low}]}
+    cases = [
+        ({"operator": "AND", "value": [since, {"field": "updated_at", "operator": "<",
+                                               "value": high}]},
+         lambda c: day(low) <= c["updated_at"] < day(high)),
+        ({"operator": "AND", "value": [{"field": "role", "operator": "=", "value": "lead"}, since]},
+         lambda c: c["role"] == "lead" and c["updated_at"] >= day(low)),
+        ({"operator": "OR", "value": [{"field": "role", "operator": "=", "value": "lead"},
+                                      {"field": "updated_at", "operator": ">", "value": high}]},
+         lambda c: c["role"] == "lead" or c["updated_at"] >= day(high, 1)),
+        ({"operator": "AND", "value": [{"field": "updated_at", "operator": "=", "value": low},
+                                       {"field": "created_at", "operator": "<", "value": high}]},
+         lambda c: day(low) <= c["updated_at"] < day(low, 1) and c["created_at"] < day(high)),
+    ]
+    for query, expected in cases:
+        found = search_all(v2, "/contacts/search", {"query": query, "pagination": {"per_page": 150}})
+        assert {c["id"] for c in found} == {c["id"] for c in raw if expected(c)}, query

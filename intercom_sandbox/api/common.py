@@ -20,6 +20,7 @@ from intercom_sandbox.model.query import (
     CONVERSATION_FIELDS,
     Field,
     QueryCompiler,
+    Range,
     keyset_page,
     offset_page,
 )
@@ -97,11 +98,11 @@ class Dialect:
     def cursor_list(self, collection: Any, records: Callable[[], list[dict]], cache_key: tuple,
                     per_page: int, cursor: str | None,
                     predicate: Callable[[dict], bool] = lambda r: True,
-                    sort_getter: Callable | None = None, descending: bool = False
-                    ) -> tuple[list[dict], int, dict]:
+                    sort_getter: Callable | None = None, descending: bool = False,
+                    narrow: Range | None = None) -> tuple[list[dict], int, dict]:
         """A 2.x cursor page: records, total and the `pages` object with `next` when more remain."""
         result = self.state.search.result(collection.version, records, predicate, cache_key,
-                                          sort_getter)
+                                          sort_getter, narrow)
         rows, next_cursor, page_no = keyset_page(result, descending, per_page, cursor)
         total = len(result.records)
         pages = {"type": "pages", "page": page_no, "per_page": per_page,
@@ -136,7 +137,9 @@ class Dialect:
         if not isinstance(body, dict) or "query" not in body:
             raise invalid("query is required", code="parameter_not_found", field="query")
         fields = self.search_fields(model)
-        predicate = QueryCompiler(fields, self.state.config.timezone).compile(body["query"])
+        compiler = QueryCompiler(fields, self.state.config.timezone)
+        predicate = compiler.compile(body["query"])
+        narrow = compiler.date_range(body["query"])
         pagination = body.get("pagination") or {}
         if not isinstance(pagination, dict):
             raise invalid("pagination must be an object", field="pagination")
@@ -160,7 +163,7 @@ class Dialect:
                sort.get("field"), descending)
         return self.cursor_list(collection, records, key, min(per_page, 150),
                                 pagination.get("starting_after"), predicate, sort_getter,
-                                descending)
+                                descending, narrow)
 
     # -- scroll ---------------------------------------------------------------------------------
 

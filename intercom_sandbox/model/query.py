@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import bisect
 import datetime as dt
+import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -196,6 +197,50 @@ class QueryCompiler:
             return lambda r: (v := get(r)) is not None and v >= end
         return lambda r: (v := get(r)) is not None and v < start
 
+    def date_range(self, node: Any) -> Range | None:
+        """The narrowest range of one date field that an AND query implies, for the index."""
+        terms = node.get("value") if node.get("operator") == "AND" and "field" not in node \
+            else [node]
+        found: dict[str, tuple[float, float]] = {}
+        for term in terms if isinstance(terms, list) else []:
+            part = self._term_range(term)
+            if part:
+                name, lo, hi = part
+                old_lo, old_hi = found.get(name, (-math.inf, math.inf))
+                found[name] = (max(lo, old_lo), min(hi, old_hi))
+        if not found:
+            return None
+        name = "updated_at" if "updated_at" in found else sorted(found)[0]
+        field = self.fields(name)
+        return Range(name, field.getter, *found[name]) if field else None
+
+    def _term_range(self, term: Any) -> tuple[str, float, float] | None:
+        """A date leaf, or an OR of date leaves on one field that join into one range."""
+        if not isinstance(term, dict):
+            return None
+        if "field" in term:
+            field = self.fields(term["field"]) if isinstance(term["field"], str) else None
+            value = term.get("value")
+            if field is None or field.kind != "date" or isinstance(value, bool) \
+                    or not isinstance(value, int) or term.get("operator") not in ("=", ">", "<"):
+                return None
+            start, end = self.day_bounds(value)
+            lo, hi = {"=": (start, end), ">": (end, math.inf), "<": (-math.inf, start)}[
+                term["operator"]]
+            return term["field"], lo, hi
+        if term.get("operator") != "OR" or not isinstance(term.get("value"), list):
+            return None
+        parts = [self._term_range(child) for child in term["value"]]
+        if not parts or any(p is None for p in parts) or len({p[0] for p in parts}) != 1:
+            return None
+        parts.sort(key=lambda p: p[1])
+        name, lo, hi = parts[0]
+        for _, next_lo, next_hi in parts[1:]:
+            if next_lo > hi:
+                return None  # a gap: not one range
+            hi = max(hi, next_hi)
+        return name, lo, hi
+
     def day_bounds(self, timestamp: int) -> tuple[int, int]:
         """Start of the timestamp's calendar day in the workspace zone, and of the next day."""
         day = dt.datetime.fromtimestamp(timestamp, self.tz).date()
@@ -244,6 +289,16 @@ def decode_cursor(cursor: str) -> tuple[tuple, int]:
         raise invalid("starting_after is not a valid cursor", field="starting_after") from None
 
 
+@dataclass(frozen=True)
+class Range:
+    """Records whose date field lies in [low, high): what an index can narrow a search to."""
+
+    name: str
+    getter: Callable[[dict], Any]
+    low: float
+    high: float
+
+
 @dataclass
 class ResultSet:
     """Matching records sorted ascending by key, valid for one data version."""
@@ -258,13 +313,20 @@ class SearchEngine:
 
     def __init__(self) -> None:
         self.cache: dict[tuple, ResultSet] = {}
+        self.indexes: dict[tuple, tuple[int, list, list[dict]]] = {}
 
     def result(self, version: int, records: Callable[[], list[dict]], predicate: Predicate,
-               cache_key: tuple, sort_getter: Callable[[dict], Any] | None) -> ResultSet:
-        """Matching records sorted ascending by (sort value, creation order)."""
+               cache_key: tuple, sort_getter: Callable[[dict], Any] | None,
+               narrow: Range | None = None) -> ResultSet:
+        """Matching records sorted ascending by (sort value, creation order).
+
+        With `narrow`, only records in that date range are tested, found through a sorted index
+        of the field (as Intercom's own search is indexed), so range queries stay cheap.
+        """
         result = self.cache.get(cache_key)
         if result is None or result.version != version:
-            rows = [r for r in records() if predicate(r)]
+            candidates = self._in_range(version, records, narrow) if narrow else records()
+            rows = [r for r in candidates if predicate(r)]
             if sort_getter is None:  # creation order, which `records` already has
                 result = ResultSet(version, [(1, 0, r["seq"], r["seq"]) for r in rows], rows)
             else:
@@ -275,6 +337,22 @@ class SearchEngine:
                 self.cache.clear()
             self.cache[cache_key] = result
         return result
+
+    def _in_range(self, version: int, records: Callable[[], list[dict]], narrow: Range
+                  ) -> list[dict]:
+        owner = getattr(records, "__self__", records)
+        key = ("index", id(owner), getattr(records, "__name__", ""), narrow.name)
+        index = self.indexes.get(key)
+        if index is None or index[0] != version:
+            keyed = sorted(((v, r["seq"], r) for r in records()
+                            if (v := narrow.getter(r)) is not None), key=lambda e: (e[0], e[1]))
+            index = self.indexes[key] = (version, [e[0] for e in keyed], [e[2] for e in keyed])
+        _, values, rows = index
+        start = bisect.bisect_left(values, narrow.low) if narrow.low != -math.inf else 0
+        end = bisect.bisect_left(values, narrow.high) if narrow.high != math.inf else len(values)
+        found = rows[start:end]
+        found.sort(key=lambda r: r["seq"])  # creation order, as `records` gives
+        return found
 
 
 def keyset_page(result: ResultSet, descending: bool, per_page: int, cursor: str | None
