@@ -48,3 +48,4 @@ test: lint warehouse meltano
 
 bench: install
 	$(BIN)/python benchmarks/sandbox_serving.py
+	$(BIN)/python benchmarks/target_push.py
