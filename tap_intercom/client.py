@@ -10,7 +10,9 @@ import requests
 from singer_sdk import RESTStream
 from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.singerlib import RecordMessage
 from singer_sdk.singerlib.catalog import SelectionMask
 
 from intercom_client.errors import FatalError, NotFoundError, RetriableError, check_response, parse_json
@@ -142,6 +144,26 @@ class IntercomStream(RESTStream):
     @cached_property
     def converter(self) -> RecordConverter:
         return RecordConverter(self.schema)
+
+    @cached_property
+    def _every_property_selected(self) -> bool:
+        return all(self.mask.values())
+
+    def _generate_record_messages(self, record: dict) -> t.Iterator[RecordMessage]:
+        """The SDK's record messages, minus its walk for deselected properties when there are none.
+
+        That walk is about a quarter of the tap's CPU per record; with nothing deselected it
+        removes nothing, and the conformance level is NONE, so the record goes straight to the
+        stream maps as the SDK would send it.
+        """
+        if not self._every_property_selected:
+            yield from super()._generate_record_messages(record)
+            return
+        for stream_map in self.stream_maps:
+            mapped = stream_map.transform(record)
+            if mapped is not None:
+                yield RecordMessage(stream=stream_map.stream_alias, record=mapped,
+                                    version=self._stream_version, time_extracted=utc_now())
 
     def post_process(self, row: dict, context: dict | None = None) -> dict | None:
         """Epoch seconds become RFC 3339 strings; custom attributes take their declared types."""
