@@ -84,14 +84,17 @@ class SandboxApp:
         fault = self.state.faults.pick(scope["method"], scope["path"],
                                        scope["path"].endswith("/scroll")
                                        and b"scroll_param=" in scope["query_string"])
-        if fault is not None:
-            handled = await self._inject(fault, send, rate_headers)
-            if handled:  # a slow answer goes on and is counted with the real response
-                self.state.record(self._template(dialect, scope) or route, handled)
-                return
+        reply = self._with_headers(send, rate_headers)
+        if fault is not None and fault.kind == "slow":
+            # The request is applied at once; only its answer comes late (or never reaches a
+            # client that gave up), as when Intercom is slow to respond.
+            reply = self._delayed(reply, fault.delay_s)
+        elif fault is not None:
+            self.state.record(self._template(dialect, scope) or route,
+                              await self._inject(fault, send, rate_headers))
+            return
         self.state.workspace.jobs.process_due()
-        await self._dispatch(self.routes[dialect], scope, receive,
-                             self._with_headers(send, rate_headers), count=True)
+        await self._dispatch(self.routes[dialect], scope, receive, reply, count=True)
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -114,6 +117,15 @@ class SandboxApp:
             if match == Match.FULL:
                 return f"{scope['method']} {route.path}"
         return None
+
+    @staticmethod
+    def _delayed(send: Send, delay_s: float) -> Send:
+        """A send that holds the response back for `delay_s` seconds."""
+        async def delayed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                await asyncio.sleep(delay_s)
+            await send(message)
+        return delayed
 
     def _with_headers(self, send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
         async def wrapped(message: Message) -> None:
@@ -163,11 +175,8 @@ class SandboxApp:
 
     async def _inject(self, fault: FaultRule, send: Send,
                       rate_headers: list[tuple[bytes, bytes]]) -> int:
-        """Answer with the fault; returns the status sent, or 0 to go on with the request."""
+        """Answer with the fault instead of the request; returns the status sent."""
         kind = fault.kind
-        if kind == "slow":
-            await asyncio.sleep(fault.delay_s)
-            return 0
         if kind in ("500", "503"):
             code, message = (("server_error", "Server Error") if kind == "500"
                              else ("service_unavailable",
