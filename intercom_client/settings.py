@@ -6,10 +6,30 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from singer_sdk import typing as th
+
 REGIONS = {"us": "https://api.intercom.io", "eu": "https://api.eu.intercom.io",
            "au": "https://api.au.intercom.io"}
 DEFAULT_VERSION = "2.11"
 VERSION_RE = re.compile(r"^(1)\.[0-4]$|^(2)\.([0-9]|1[0-6])$")
+
+
+def connection_properties(version_note: str, workers_note: str) -> list[th.Property]:
+    """The settings the tap and the target share, so one Meltano config block serves both."""
+    return [
+        th.Property("access_token", th.StringType, required=True, secret=True,
+                    description="Intercom access token (Developer Hub or OAuth)"),
+        th.Property("api_url", th.StringType,
+                    description="API root, e.g. a sandbox's URL; overrides region"),
+        th.Property("region", th.StringType, default="us", allowed_values=list(REGIONS),
+                    description="Intercom region when api_url is not set"),
+        th.Property("api_version", th.StringType, default=DEFAULT_VERSION,
+                    description=f"Intercom-Version: {version_note}"),
+        th.Property("request_timeout", th.IntegerType, default=300,
+                    description="Seconds before a request is abandoned and retried"),
+        th.Property("max_workers", th.IntegerType, default=8, description=workers_note),
+        th.Property("user_agent", th.StringType, description="User-Agent header"),
+    ]
 
 
 class SettingsError(ValueError):

@@ -11,7 +11,13 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from intercom_client.cli import OneLineConfigErrors, run
 from intercom_client.errors import IntercomError
 from intercom_client.http import IntercomHttp
-from intercom_client.settings import DEFAULT_VERSION, SettingsError, api_generation, check
+from intercom_client.settings import (
+    DEFAULT_VERSION,
+    SettingsError,
+    api_generation,
+    check,
+    connection_properties,
+)
 from tap_intercom.schema_files import CUSTOM_MODELS, load_schema, with_custom_attributes
 from tap_intercom.streams import STREAM_TYPES, SchemaStream
 
@@ -22,25 +28,15 @@ class TapIntercom(OneLineConfigErrors, Tap):
     name = "tap-intercom"
     message_writer_class = MsgSpecWriter  # several times faster than the default JSON writer
     config_jsonschema = th.PropertiesList(
-        th.Property("access_token", th.StringType, required=True, secret=True,
-                    description="Intercom access token (Developer Hub or OAuth)"),
-        th.Property("api_url", th.StringType,
-                    description="API root, e.g. a sandbox's URL; overrides region"),
-        th.Property("region", th.StringType, default="us", allowed_values=["us", "eu", "au"],
-                    description="Intercom region when api_url is not set"),
-        th.Property("api_version", th.StringType, default=DEFAULT_VERSION,
-                    description="Intercom-Version: 1.0-1.4 (users and leads) or 2.0-2.16"),
+        *connection_properties(
+            "1.0-1.4 (users and leads) or 2.0-2.16",
+            "Concurrent requests for conversation details and search windows"),
         th.Property("start_date", th.DateTimeType,
                     description="Earliest updated_at to read on a first run"),
         th.Property("lookback_window_days", th.IntegerType, default=0,
                     description="Days re-read before the bookmark on each incremental run"),
         th.Property("page_size", th.IntegerType, default=150,
                     description="Records per page (at most 150 on 2.x, 60 on 1.x page lists)"),
-        th.Property("max_workers", th.IntegerType, default=8,
-                    description="Concurrent requests for conversation details and search windows"),
-        th.Property("request_timeout", th.IntegerType, default=300,
-                    description="Seconds before a request is abandoned and retried"),
-        th.Property("user_agent", th.StringType, description="User-Agent header"),
         th.Property("scroll_wait_seconds", th.IntegerType, default=90,
                     description="How long to wait for another client's scroll to be released"),
         th.Property("companies_source", th.StringType, default="scroll",

@@ -35,18 +35,9 @@ STREAM_SCHEMA = th.ObjectType(
 )
 
 CONFIG_SCHEMA = th.PropertiesList(
-    th.Property("access_token", th.StringType, required=True, secret=True,
-                description="Intercom access token (Developer Hub or OAuth)"),
-    th.Property("api_url", th.StringType, description="API root, e.g. a sandbox's URL; overrides region"),
-    th.Property("region", th.StringType, default="us", allowed_values=["us", "eu", "au"],
-                description="Intercom region when api_url is not set"),
-    th.Property("api_version", th.StringType, default=connection.DEFAULT_VERSION,
-                description="Intercom-Version: 1.0-1.4 write through bulk jobs, 2.0-2.16 by upserts"),
-    th.Property("request_timeout", th.IntegerType, default=300,
-                description="Seconds before a request is abandoned"),
-    th.Property("max_workers", th.IntegerType, default=8,
-                description="Concurrent requests on the 2.x upsert path (and 1.x companies)"),
-    th.Property("user_agent", th.StringType, description="User-Agent header"),
+    *connection.connection_properties(
+        "1.0-1.4 write through bulk jobs, 2.0-2.16 by upserts",
+        "Concurrent requests on the 2.x upsert path (and 1.x companies)"),
     th.Property("object_mapping", th.ObjectType(additional_properties=th.StringType),
                 description="Stream name -> Intercom object (users, leads, companies, events)"),
     th.Property("streams", th.ObjectType(additional_properties=STREAM_SCHEMA),
