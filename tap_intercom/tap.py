@@ -8,7 +8,7 @@ from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 
-from intercom_client.cli import OneLineConfigErrors, run
+from intercom_client.cli import OneLineFailures
 from intercom_client.errors import IntercomError
 from intercom_client.http import IntercomHttp
 from intercom_client.settings import (
@@ -22,7 +22,7 @@ from tap_intercom.schema_files import CUSTOM_MODELS, load_schema, with_custom_at
 from tap_intercom.streams import STREAM_TYPES, SchemaStream
 
 
-class TapIntercom(OneLineConfigErrors, Tap):
+class TapIntercom(OneLineFailures, Tap):
     """Singer tap for Intercom."""
 
     name = "tap-intercom"
@@ -83,10 +83,5 @@ class TapIntercom(OneLineConfigErrors, Tap):
         return streams
 
 
-def main() -> None:
-    """The `tap-intercom` command."""
-    run(TapIntercom.cli, "tap-intercom")
-
-
 if __name__ == "__main__":
-    main()
+    TapIntercom.cli()

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from importlib import metadata
-from typing import IO, Any
+from typing import Any
 
-import click
 from singer_sdk import Target
-from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.io_base import SingerReader
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 from singer_sdk.singerlib.json import deserialize_json
 
+from intercom_client.cli import OneLineFailures
 from intercom_client.settings import base_url
 from target_intercom.bulk import JobSlots
 from target_intercom.errors import FailureRateExceeded
@@ -40,7 +37,7 @@ class QuietSingerReader(SingerReader):
                                    f"{text[:60]!r}{'...' if len(text) > 60 else ''}") from None
 
 
-class TargetIntercom(Target):
+class TargetIntercom(OneLineFailures, Target):
     """Singer target for Intercom: 1.x bulk jobs or 2.x upserts, every record accounted for."""
 
     name = "target-intercom"
@@ -85,50 +82,6 @@ class TargetIntercom(Target):
             return metadata.version("intercom-connectors")
         except metadata.PackageNotFoundError:
             return "unknown"
-
-    @classmethod
-    def invoke(cls, *, about: bool = False, about_format: str | None = None, config: Any = None,
-               file_input: IO[str] | None = None) -> None:
-        """Run the target; any failure ends in one error line and exit code 1, never a traceback."""
-        try:
-            super().invoke(about=about, about_format=about_format, config=config,
-                           file_input=file_input)
-        except (SystemExit, KeyboardInterrupt, click.exceptions.Exit):
-            raise
-        except Exception as exc:
-            cls.logger.debug("the run failed", exc_info=True)
-            secrets = [getattr(config, "config", {}).get("access_token"),
-                       os.environ.get("TARGET_INTERCOM_ACCESS_TOKEN")]
-            fail(one_line(exc), secrets)
-
-    @classmethod
-    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> Any:
-        """Read --config files; an unreadable one is one error line, not a traceback."""
-        try:
-            return super().cb_config(ctx, param, value)
-        except Exception as exc:
-            fail(f"cannot read --config {' '.join(value)}: {one_line(exc)}", [])
-
-
-def one_line(exc: BaseException) -> str:
-    """What went wrong, in one line."""
-    if isinstance(exc, ConfigValidationError):
-        text = "invalid config: " + "; ".join(exc.errors or [str(exc)])
-    elif type(exc).__module__.startswith(("target_intercom", "intercom_client", "singer_sdk")) \
-            or isinstance(exc, ValueError | OSError):
-        text = str(exc) or type(exc).__name__
-    else:
-        text = f"unexpected {type(exc).__name__}: {exc} (set TARGET_INTERCOM_LOGLEVEL=DEBUG for details)"
-    return " ".join(text.split())
-
-
-def fail(message: str, secrets: list[str | None]) -> None:
-    for secret in secrets:
-        if secret and isinstance(secret, str) and len(secret) >= 4:
-            message = message.replace(secret, "***")
-    sys.stderr.write(f"target-intercom: {message}\n")
-    sys.stderr.flush()
-    sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from intercom_sandbox import Sandbox
 
-TAP = [sys.executable, "-c", "from tap_intercom.tap import main; main()"]
+TAP = [sys.executable, "-c", "from tap_intercom.tap import TapIntercom; TapIntercom.cli()"]
 
 
 @dataclass
