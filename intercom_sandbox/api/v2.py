@@ -146,12 +146,7 @@ class V2(Dialect):
     async def list_companies(self, request: Request) -> Response:
         q = request.query_params
         if q.get("company_id") or q.get("name"):
-            record = (self.ws.company_for_reference({"company_id": q["company_id"]})
-                      if q.get("company_id") else
-                      next((c for c in self.ws.companies.ordered() if c["name"] == q["name"]),
-                           None))
-            if record is None:
-                raise not_found("Company Not Found", code="company_not_found")
+            record = self.ws.company_by(q.get("company_id"), q.get("name"))
             return self.companies_page([record], 1, {"type": "pages", "page": 1, "per_page": 1,
                                                      "total_pages": 1})
         tag_id, segment_id = q.get("tag_id"), q.get("segment_id")

@@ -395,6 +395,16 @@ class Workspace:
             raise not_found("Company Not Found", code="company_not_found")
         return record
 
+    def company_by(self, company_id: str | None, name: str | None) -> dict:
+        """The company with your `company_id`, else with this `name`; 404 when there is none."""
+        if company_id:
+            record = self.company_for_reference({"company_id": company_id})
+        else:
+            record = next((c for c in self.companies.ordered() if c["name"] == name), None)
+        if record is None:
+            raise not_found("Company Not Found", code="company_not_found")
+        return record
+
     def company_for_reference(self, ref: dict) -> dict | None:
         if ref.get("id"):
             return self.companies.get(str(ref["id"]))
