@@ -9,33 +9,25 @@ import argparse
 import http.client
 import json
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import quote, urlsplit
+
+from support import NO_THROTTLE, Row, Sandbox, cpu_times, pick_cores, process_cpu_s, sandbox, table
 
 GOAL_PAGES_PER_CORE_S = 300
 PER_PAGE = 150
 VERSION = "2.11"
 CONTACT_MARK = b'{"type":"contact",'
 CURSOR_MARK = b'"starting_after":"'
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
-@dataclass
-class Server:
-    """A running sandbox subprocess."""
-
-    proc: subprocess.Popen
-    url: str
-    token: str
+class Server(Sandbox):
+    """A running sandbox subprocess, spoken to over raw HTTP connections."""
 
     @property
     def host_port(self) -> tuple[str, int]:
@@ -45,16 +37,6 @@ class Server:
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}", "Intercom-Version": VERSION}
-
-
-@dataclass
-class Row:
-    """One line of the results table."""
-
-    phase: str
-    figure: str
-    value: str
-    note: str = ""
 
 
 @dataclass
@@ -74,27 +56,6 @@ class Tally:
             self.busy_s += busy_s
 
 
-# -- cores and CPU time ------------------------------------------------------------------------
-
-
-def pick_cores() -> tuple[set[int], set[int]]:
-    """One core for the server and another for this load generator (the same one if only one)."""
-    cores = sorted(os.sched_getaffinity(0))
-    return {cores[0]}, {cores[-1]}
-
-
-def cpu_times(pid: int) -> tuple[float, float]:
-    """User and system CPU seconds of a process, from /proc/<pid>/stat."""
-    with open(f"/proc/{pid}/stat") as fh:
-        fields_after_name = fh.read().rsplit(")", 1)[1].split()
-    return int(fields_after_name[11]) / TICKS, int(fields_after_name[12]) / TICKS
-
-
-def process_cpu_s(pid: int) -> float:
-    """User plus system CPU seconds of a process."""
-    return sum(cpu_times(pid))
-
-
 def rss_mb(pid: int) -> float:
     """Resident memory of a process in MB, from /proc/<pid>/status."""
     with open(f"/proc/{pid}/status") as fh:
@@ -105,54 +66,11 @@ def rss_mb(pid: int) -> float:
 # -- the server ---------------------------------------------------------------------------------
 
 
-def sandbox_command(contacts: int, ready_file: str) -> list[str]:
-    """The CLI call for a workspace of `contacts` (80% users, 20% leads) that never throttles."""
+def serving_sandbox(contacts: int, core: set[int]) -> AbstractContextManager[Server]:
+    """A sandbox of `contacts` (80% users, 20% leads) that never throttles, pinned to `core`."""
     users = contacts * 4 // 5
-    exe = Path(sys.executable).parent / "intercom-sandbox"
-    base = [str(exe)] if exe.exists() else [sys.executable, "-m", "intercom_sandbox.cli"]
-    return [*base, "serve", "--port", "0", "--ready-file", ready_file,
-            "--users", str(users), "--leads", str(contacts - users),
-            "--rate-limit-per-minute", "100000000"]
-
-
-def wait_ready(proc: subprocess.Popen, ready_file: Path, timeout_s: float) -> dict:
-    """The ready file's content, once the server writes it."""
-    deadline = time.monotonic() + timeout_s
-    while not ready_file.exists():
-        if proc.poll() is not None:
-            raise RuntimeError(f"the sandbox exited with status {proc.returncode} before ready")
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the sandbox was not ready after {timeout_s:.0f}s")
-        time.sleep(0.05)
-    return json.loads(ready_file.read_text())
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """Interrupt the server, then kill it if it lingers."""
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-@contextmanager
-def sandbox(contacts: int, core: set[int]) -> Iterator[tuple[Server, float]]:
-    """A sandbox pinned to `core`, with its start-up time; always stopped afterwards."""
-    with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as tmp:
-        ready = Path(tmp) / "ready.json"
-        started = time.perf_counter()
-        proc = subprocess.Popen(sandbox_command(contacts, str(ready)),
-                                stdout=subprocess.DEVNULL,
-                                preexec_fn=lambda: os.sched_setaffinity(0, core))
-        try:
-            info = wait_ready(proc, ready, timeout_s=300)
-            yield Server(proc, info["url"], info["token"]), time.perf_counter() - started
-        finally:
-            stop(proc)
+    return sandbox(Server, {"users": users, "leads": contacts - users,
+                            "rate-limit-per-minute": NO_THROTTLE}, core)
 
 
 # -- HTTP ---------------------------------------------------------------------------------------
@@ -366,26 +284,7 @@ def latency_rows(server: Server, latency_ms: float, levels: list[int], seconds: 
     return rows
 
 
-# -- report -------------------------------------------------------------------------------------
-
-
-def table(rows: list[Row]) -> str:
-    """Rows as aligned columns, a rule between phases."""
-    head = Row("phase", "figure", "value", "note")
-    widths = [max(len(getattr(r, f)) for r in [head, *rows])
-              for f in ("phase", "figure", "value")]
-
-    def line(r: Row) -> str:
-        return (f"{r.phase:<{widths[0]}}  {r.figure:<{widths[1]}}  {r.value:>{widths[2]}}  "
-                f"{r.note}").rstrip()
-
-    out, last = [line(head), "-" * 100], None
-    for r in rows:
-        if last is not None and r.phase != last:
-            out.append("")
-        out.append(line(r))
-        last = r.phase
-    return "\n".join(out)
+# -- main ---------------------------------------------------------------------------------------
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -403,9 +302,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def run(args: argparse.Namespace) -> list[Row]:
     """Start the server, run both phases, and return the table's rows."""
     server_core, client_core = pick_cores()
-    with sandbox(args.contacts, server_core) as (server, startup_s):
+    with serving_sandbox(args.contacts, server_core) as server:
         os.sched_setaffinity(0, client_core)
-        rows = [Row("setup", "server start-up", f"{startup_s:.1f} s",
+        rows = [Row("setup", "server start-up", f"{server.startup_s:.1f} s",
                     f"{args.contacts:,} contacts, server on core {min(server_core)}, "
                     f"client on core {min(client_core)}")]
         rows += first_walk_rows(server, args.contacts)

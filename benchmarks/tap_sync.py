@@ -18,20 +18,30 @@ import threading
 import time
 import urllib.request
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from support import (
+    BIN,
+    NO_THROTTLE,
+    Row,
+    Sandbox,
+    pick_cores,
+    process_cpu_s,
+    sandbox,
+    start_pinned,
+    stop,
+    table,
+)
+
 GOAL_USERS_PER_S = 25_000  # no latency, tap on one core
 GOAL_WINDOW_SPEEDUP = 4.0  # day windows with max_workers 8 against one cursor, at 100 ms
 GOAL_DETAIL_SHARE = 0.8  # conversation details/s as a share of max_workers / latency
-NO_THROTTLE = 100_000_000  # requests per minute: the sandbox never answers 429
-TICKS = os.sysconf("SC_CLK_TCK")
 METRIC = re.compile(r"METRIC: (\{.*\})\s*$")
 WINDOWS = re.compile(r"(\w+): reading (\d+) day windows")
-BIN = Path(sys.executable).parent
+RULE_WIDTH = 110
 
 
 # -- processes --------------------------------------------------------------------------------------
@@ -43,40 +53,15 @@ class Processes:
     def __init__(self) -> None:
         self.started: list[subprocess.Popen] = []
 
-    def start(self, args: list[str], core: set[int], **kwargs: object) -> subprocess.Popen:
-        proc = subprocess.Popen(args, preexec_fn=lambda: os.sched_setaffinity(0, core),
-                                **kwargs)  # type: ignore[call-overload]
+    def start(self, args: list[str], core: set[int] | None, **kwargs: object) -> subprocess.Popen:
+        """Start `args` pinned to `core`, and remember it."""
+        proc = start_pinned(args, core, **kwargs)
         self.started.append(proc)
         return proc
 
     def stop_all(self) -> None:
         for proc in self.started:
             stop(proc)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """Interrupt a process, then kill it if it lingers."""
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-def pick_cores() -> tuple[set[int], set[int]]:
-    """One core for the sandbox and another for the tap (the same one if only one)."""
-    cores = sorted(os.sched_getaffinity(0))
-    return {cores[0]}, {cores[-1]}
-
-
-def process_cpu_s(pid: int) -> float:
-    """User plus system CPU seconds of a running process, from /proc/<pid>/stat."""
-    with open(f"/proc/{pid}/stat") as fh:
-        after_name = fh.read().rsplit(")", 1)[1].split()
-    return (int(after_name[11]) + int(after_name[12])) / TICKS
 
 
 def children_cpu_s() -> float:
@@ -89,12 +74,9 @@ def children_cpu_s() -> float:
 
 
 @dataclass
-class Server:
-    """A running sandbox subprocess."""
+class Server(Sandbox):
+    """A running sandbox subprocess, with the catalogs discovered from it so far."""
 
-    proc: subprocess.Popen
-    url: str
-    token: str
     catalogs: dict[str, dict] = field(default_factory=dict)
 
     def admin(self, method: str, path: str, body: dict | None = None) -> dict:
@@ -138,39 +120,9 @@ class InFlightSampler(threading.Thread):
         return sum(span) / len(span)
 
 
-def sandbox_command(ready_file: str, sizes: dict[str, int]) -> list[str]:
-    """The CLI call for a workspace of these sizes that never throttles."""
-    exe = BIN / "intercom-sandbox"
-    base = [str(exe)] if exe.exists() else [sys.executable, "-m", "intercom_sandbox.cli"]
-    flags = [part for name, n in sizes.items() for part in (f"--{name}", str(n))]
-    return [*base, "serve", "--port", "0", "--ready-file", ready_file, *flags,
-            "--rate-limit-per-minute", str(NO_THROTTLE)]
-
-
-def wait_ready(proc: subprocess.Popen, ready_file: Path, timeout_s: float) -> dict:
-    """The ready file's content, once the server writes it."""
-    deadline = time.monotonic() + timeout_s
-    while not ready_file.exists():
-        if proc.poll() is not None:
-            raise RuntimeError(f"the sandbox exited with status {proc.returncode} before ready")
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the sandbox was not ready after {timeout_s:.0f}s")
-        time.sleep(0.05)
-    return json.loads(ready_file.read_text())
-
-
-@contextmanager
-def sandbox(procs: Processes, core: set[int], sizes: dict[str, int]) -> Iterator[tuple[Server, float]]:
-    """A sandbox pinned to `core`, with its start-up time; always stopped afterwards."""
-    with tempfile.TemporaryDirectory(prefix="tap-bench-") as tmp:
-        ready = Path(tmp) / "ready.json"
-        started = time.perf_counter()
-        proc = procs.start(sandbox_command(str(ready), sizes), core, stdout=subprocess.DEVNULL)
-        try:
-            info = wait_ready(proc, ready, timeout_s=300)
-            yield Server(proc, info["url"], info["token"]), time.perf_counter() - started
-        finally:
-            stop(proc)
+def tap_sandbox(procs: Processes, core: set[int], sizes: dict[str, int]) -> AbstractContextManager[Server]:
+    """A sandbox of these sizes that never throttles, pinned to `core`; always stopped afterwards."""
+    return sandbox(Server, {**sizes, "rate-limit-per-minute": NO_THROTTLE}, core, start=procs.start)
 
 
 # -- the tap ------------------------------------------------------------------------------------
@@ -300,34 +252,6 @@ def run_tap(procs: Processes, server: Server, core: set[int], version: str, work
 # -- report -------------------------------------------------------------------------------------
 
 
-@dataclass
-class Row:
-    """One line of the results table."""
-
-    phase: str
-    figure: str
-    value: str
-    note: str = ""
-
-
-def table(rows: list[Row]) -> str:
-    """Rows as aligned columns, a blank line between phases."""
-    head = Row("phase", "figure", "value", "note")
-    widths = [max(len(getattr(r, f)) for r in [head, *rows]) for f in ("phase", "figure", "value")]
-
-    def line(r: Row) -> str:
-        return (f"{r.phase:<{widths[0]}}  {r.figure:<{widths[1]}}  {r.value:>{widths[2]}}  "
-                f"{r.note}").rstrip()
-
-    out, last = [line(head), "-" * 110], None
-    for r in rows:
-        if last is not None and r.phase != last:
-            out.append("")
-        out.append(line(r))
-        last = r.phase
-    return "\n".join(out)
-
-
 def verdict(ratio: float) -> str:
     return "met" if ratio >= 1 else "MISSED"
 
@@ -364,8 +288,8 @@ def no_latency_rows(procs: Processes, cores: tuple[set[int], set[int]],
     server_core, tap_core = cores
     sizes = {"users": args.users, "leads": 0, "companies": 10, "conversations": 10,
              "events": 10}
-    with sandbox(procs, server_core, sizes) as (server, startup_s):
-        rows = [Row("1: no latency", "sandbox start-up", f"{startup_s:.1f} s",
+    with tap_sandbox(procs, server_core, sizes) as server:
+        rows = [Row("1: no latency", "sandbox start-up", f"{server.startup_s:.1f} s",
                     f"{args.users:,} users, rate limit {NO_THROTTLE:,}/min (never throttles)")]
         # 1.x reads users with one scroll whatever max_workers is: one worker count is enough.
         plans = {"2.11": runs_of(args.workers_no_latency), "1.4": runs_of(args.workers_no_latency[:1])}
@@ -436,12 +360,12 @@ def latency_rows(procs: Processes, cores: tuple[set[int], set[int]],
     server_core, tap_core = cores
     sizes = {"users": args.window_users, "leads": 0, "companies": 10,
              "conversations": args.conversations, "events": 10}
-    with sandbox(procs, server_core, sizes) as (server, startup_s):
+    with tap_sandbox(procs, server_core, sizes) as server:
         with tempfile.TemporaryDirectory(prefix="tap-bench-") as tmp:
             for version in ("2.11", "1.4"):  # discover before latency slows it down
                 catalog(server, version, Path(tmp))
         server.set_latency(args.latency_ms)
-        rows = [Row("2+3: latency", "sandbox start-up", f"{startup_s:.1f} s",
+        rows = [Row("2+3: latency", "sandbox start-up", f"{server.startup_s:.1f} s",
                     f"{args.window_users:,} users over two years, {args.conversations:,} "
                     f"conversations; latency {args.latency_ms:.0f} ms via PUT /_sandbox/settings; "
                     f"rate limit {NO_THROTTLE:,}/min (never throttles)")]
@@ -497,8 +421,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         procs.stop_all()
         if rows:
-            print(table(rows))
-            print("-" * 110)
+            print(table(rows, RULE_WIDTH))
+            print("-" * RULE_WIDTH)
     print(f"total {time.perf_counter() - started:.0f} s. Goals: {GOAL_USERS_PER_S:,} users/s "
           f"without latency; with latency, {GOAL_WINDOW_SPEEDUP:.0f}x the one-cursor users rate "
           f"and {GOAL_DETAIL_SHARE:.0%} of max_workers / latency conversation details/s")

@@ -9,30 +9,24 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from support import BIN, Sandbox, sandbox
 
 BASE_TIME = 1767225600
 SUMMARY = re.compile(r"summary: (\w+) -> \w+: (\d+) records: (\d+) sent, (\d+) accepted, (\d+) failed, "
                      r"(\d+) invalid \(not sent\)(?:, (\d+) jobs?)?, (\d+) API calls")
 
 
-@dataclass
-class Server:
-    """A running sandbox subprocess."""
-
-    proc: subprocess.Popen
-    url: str
-    token: str
+class Server(Sandbox):
+    """A running sandbox subprocess, spoken to with `requests`."""
 
     def api(self, method: str, path: str, **kwargs: object) -> dict:
         response = requests.request(method, self.url + path, timeout=60,
@@ -59,35 +53,15 @@ class PathResult:
 
 
 def tool(name: str) -> str:
-    exe = Path(sys.executable).parent / name
+    exe = BIN / name
     if not exe.exists():
         raise SystemExit(f"{name} is not installed in this virtualenv (pip install -e .)")
     return str(exe)
 
 
-@contextmanager
-def sandbox(latency_ms: float) -> Iterator[Server]:
+def latency_sandbox(latency_ms: float) -> AbstractContextManager[Server]:
     """`intercom-sandbox serve` with injected latency; always stopped afterwards."""
-    with tempfile.TemporaryDirectory(prefix="target-bench-") as tmp:
-        ready = Path(tmp) / "ready.json"
-        proc = subprocess.Popen([tool("intercom-sandbox"), "serve", "--port", "0", "--ready-file",
-                                 str(ready), "--latency-ms", str(latency_ms), "--users", "2000"],
-                                stdout=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 60
-            while not ready.exists():
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the sandbox did not start")
-                time.sleep(0.05)
-            info = json.loads(ready.read_text())
-            yield Server(proc, info["url"], info["token"])
-        finally:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    return sandbox(Server, {"latency-ms": latency_ms, "users": 2000}, timeout_s=60)
 
 
 def singer_input(records: int, prefix: str) -> str:
@@ -163,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     names = {"1.4": "1.x bulk jobs (1.4)", "2.11": "2.x upserts (2.11)"}
     results = []
-    with sandbox(args.latency_ms) as server, tempfile.TemporaryDirectory() as tmp:
+    with latency_sandbox(args.latency_ms) as server, tempfile.TemporaryDirectory() as tmp:
         for version in args.paths.split(","):
             print(f"pushing through {names.get(version, version)}...", flush=True)
             results.append(push(server, names.get(version, version), version, args.records,
