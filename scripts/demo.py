@@ -46,8 +46,8 @@ def show_counts(settings: ConnectionSettings, sandbox: pipeline.Sandbox | None) 
 
 def push_summary(meltano_output: str, errors_file: Path) -> None:
     for line in meltano_output.splitlines():
-        if "summary" in line.lower() or "accepted" in line:
-            print("    " + line.split("| ")[-1].strip())
+        if "target-intercom " in line and ("summary" in line or "accepted" in line):
+            print("    " + line.split("target-intercom ", 1)[1].strip())
     if errors_file.exists():
         failures = [json.loads(line) for line in errors_file.read_text().splitlines() if line]
         print(f"    {len(failures)} failures in {errors_file.relative_to(pipeline.ROOT)}:")
