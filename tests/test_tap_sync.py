@@ -267,3 +267,19 @@ def test_discovery_offline_leaves_custom_attributes_free_form(sandbox: Sandbox,
     custom = streams["users"]["schema"]["properties"]["custom_attributes"]
     assert custom["additionalProperties"] is True and not custom.get("properties")
     assert "custom attributes stay untyped" in out.stderr
+
+
+def test_counts_are_derived_where_counts_is_gone() -> None:
+    sb = start_sandbox(size=SIZE, counts_v2=False)
+    try:
+        run = run_tap(tap_config(sb), streams={"counts"})
+        admin = SandboxClient(sb)
+        assert admin.get("/counts").status_code == 404
+    finally:
+        sb.stop()
+    assert run.returncode == 0, run.stderr[-2000:]
+    totals = {r["entity"]: r["count"] for r in run.records["counts"]}
+    assert totals["user"] == SIZE.users and totals["lead"] == SIZE.leads
+    assert totals["conversation"] == SIZE.conversations and totals["tag"] == SIZE.tags
+    assert {r["breakdown"] for r in run.records["counts"]} == {"total"}
+    assert len({r["taken_at"] for r in run.records["counts"]}) == 1
