@@ -21,6 +21,7 @@ if t.TYPE_CHECKING:
 SCROLL_LOCK = threading.Lock()  # one scroll at a time in this process: Intercom allows one per app
 DAY = 86400
 MAX_WINDOWS = 64
+MIN_LATENCY_S = 0.04  # windows pay off only when requests spend their time waiting
 
 
 class ScrollBusyError(FatalAPIError):
@@ -189,6 +190,12 @@ class SearchPlan:
             "query": _window_query(self.base, lower, upper), "pagination": {"per_page": 1}})
         return int(body.get("total_count") or 0)
 
+    def timed_count(self, lower: int | None) -> tuple[int, float]:
+        """Records from `lower` on, and how long Intercom took to say."""
+        asked = time.monotonic()
+        total = self.count(lower, None)
+        return total, time.monotonic() - asked
+
     def earliest(self) -> int | None:
         body = self.stream.fetch("POST", self.path, body={
             "query": _window_query(self.base, None, None), "pagination": {"per_page": 1},
@@ -204,10 +211,17 @@ class SearchPlan:
         cluster in time), each span is counted, and neighbours are merged up to `target`.
         """
         start = lower if lower is not None else self.earliest()
-        total = self.count(lower, None) if start is not None else 0
+        if start is None:
+            return [(lower, None)]
+        total, waited = self.timed_count(lower)
+        if waited >= MIN_LATENCY_S:  # the first answer may have been slow for other reasons
+            total, again = self.timed_count(lower)
+            waited = min(waited, again)
+        if waited < MIN_LATENCY_S:
+            return [(lower, None)]  # answers come fast: one cursor beats threads sharing a core
         # Enough windows to keep every worker busy about three times over, none tiny.
         target = max(self.per_page * 4, min(target, math.ceil(total / (3 * workers))))
-        if start is None or total <= 2 * target:
+        if total <= 2 * target:
             return [(lower, None)]
         pieces = min(2 * math.ceil(total / target), MAX_WINDOWS)
         step = max(DAY, (upper - start) // pieces)
