@@ -17,7 +17,7 @@ from singer_sdk.singerlib.catalog import SelectionMask
 
 from intercom_client.errors import FatalError, NotFoundError, RetriableError, check_response, parse_json
 from intercom_client.http import PacedSession
-from intercom_client.settings import DEFAULT_VERSION, api_generation, base_url
+from intercom_client.settings import DEFAULT_VERSION, base_url
 from tap_intercom.convert import RecordConverter
 
 if t.TYPE_CHECKING:
@@ -65,12 +65,10 @@ class IntercomStream(RESTStream):
     def url_base(self) -> str:
         return base_url(self.config)
 
-    @cached_property
+    @property
     def generation(self) -> Generation:
-        """The API generation (1.x or 2.x) this run speaks."""
-        from tap_intercom.generations import for_version
-
-        return for_version(api_generation(self.config.get("api_version") or DEFAULT_VERSION))
+        """The API generation (1.x or 2.x) this run speaks, as the tap settled it."""
+        return self._tap.generation
 
     @property
     def authenticator(self) -> BearerTokenAuthenticator:

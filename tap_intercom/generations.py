@@ -33,7 +33,10 @@ class Generation:
 
     number = 0
     list_keys: t.ClassVar[dict[str, str]] = {}
-    people_key = ""
+    sorted_reads = False  # whether incremental reads come in ascending updated_at order
+    max_page_size = 60
+    # The data attribute model that types each stream's custom_attributes.
+    attribute_models: t.ClassVar[dict[str, str]] = {}
 
     def records(self, stream_name: str, body: dict) -> list[dict]:
         """The records of a list response."""
@@ -66,6 +69,8 @@ class V1(Generation):
     """Users and leads, page lists and scrolls."""
 
     number = 1
+    attribute_models: t.ClassVar[dict[str, str]] = {
+        "users": "customer", "contacts": "customer", "companies": "company"}
     list_keys: t.ClassVar[dict[str, str]] = {
         "users": "users", "contacts": "contacts", "companies": "companies",
         "conversations": "conversations", "tags": "tags", "segments": "segments",
@@ -120,6 +125,11 @@ class V2(Generation):
     """Unified contacts, cursors and search."""
 
     number = 2
+    sorted_reads = True
+    max_page_size = 150
+    attribute_models: t.ClassVar[dict[str, str]] = {
+        "users": "contact", "contacts": "contact", "companies": "company",
+        "conversations": "conversation"}
     list_keys: t.ClassVar[dict[str, str]] = {
         "users": "data", "contacts": "data", "companies": "data",
         "conversations": "conversations", "tags": "data", "segments": "segments",

@@ -10,10 +10,6 @@ from importlib import resources
 TYPES = {"string": {"type": ["string", "null"]}, "integer": {"type": ["integer", "null"]},
          "float": {"type": ["number", "null"]}, "boolean": {"type": ["boolean", "null"]},
          "date": {"type": ["string", "null"], "format": "date-time"}}
-# Which data attribute model types the custom attributes of each stream.
-CUSTOM_MODELS = {"users": ("contact", "customer"), "contacts": ("contact", "customer"),
-                 "companies": ("company", "company"),
-                 "conversations": ("conversation", "conversation")}
 
 
 @cache

@@ -18,13 +18,12 @@ class SchemaStream(IntercomStream):
     """A stream whose schema is the file for its name and the run's API generation."""
 
     def __init__(self, tap: t.Any, schema: dict | None = None, **kwargs: t.Any) -> None:
-        version = tap.generation_number
-        super().__init__(tap, schema=schema or load_schema(version, self.name), **kwargs)
+        super().__init__(tap, schema=schema or load_schema(tap.generation.number, self.name),
+                         **kwargs)
 
     @property
     def page_size(self) -> int:
-        return min(int(self.config.get("page_size") or 150), 150 if self.generation.number == 2
-                   else 60)
+        return min(int(self.config.get("page_size") or 150), self.generation.max_page_size)
 
     @property
     def max_workers(self) -> int:
@@ -118,7 +117,7 @@ class UsersStream(IncrementalStream):
 
     @property
     def is_sorted(self) -> bool:  # type: ignore[override]
-        return self.generation.number == 2  # 2.x search is ascending; 1.x reads newest first
+        return self.generation.sorted_reads  # 2.x search is ascending; 1.x reads newest first
 
 
 class ContactsStream(UsersStream):
@@ -149,7 +148,7 @@ class ConversationsStream(IncrementalStream):
 
     @property
     def is_sorted(self) -> bool:  # type: ignore[override]
-        return self.generation.number == 2
+        return self.generation.sorted_reads
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)

@@ -18,7 +18,8 @@ from intercom_client.settings import (
     check,
     connection_properties,
 )
-from tap_intercom.schema_files import CUSTOM_MODELS, load_schema, with_custom_attributes
+from tap_intercom.generations import Generation, for_version
+from tap_intercom.schema_files import load_schema, with_custom_attributes
 from tap_intercom.streams import STREAM_TYPES, SchemaStream
 
 
@@ -45,24 +46,24 @@ class TapIntercom(OneLineFailures, Tap):
     ).to_dict()
 
     @cached_property
-    def generation_number(self) -> int:
+    def generation(self) -> Generation:
+        """The API generation of `api_version`; a setting that cannot work ends the run."""
         try:
             check(self.config)
-            return api_generation(self.config.get("api_version") or DEFAULT_VERSION)
+            return for_version(api_generation(self.config.get("api_version") or DEFAULT_VERSION))
         except SettingsError as exc:
             raise SystemExit(f"tap-intercom: {exc}") from None
 
     def custom_attribute_definitions(self) -> list[dict]:
         """Custom data attributes of every model, or none when Intercom cannot be reached."""
-        models = ("contact", "company", "conversation") if self.generation_number == 2 \
-            else ("customer", "company")
-        key = "data" if self.generation_number == 2 else "data_attributes"
         http = IntercomHttp(self.config, "tap-intercom", max_tries=2)
         found: list[dict] = []
         try:
-            for model in models:
-                body = http.json("GET", "/data_attributes", params={"model": model})
-                found += [{**a, "model": a.get("model") or model} for a in body.get(key) or []]
+            for request in self.generation.list_requests("data_attributes"):
+                body = http.json("GET", request.path, params=request.params)
+                model = request.params.get("model")
+                found += [{**a, "model": a.get("model") or model}
+                          for a in self.generation.records("data_attributes", body)]
         except (IntercomError, OSError) as exc:
             self.logger.warning("custom attributes stay untyped: /data_attributes could not be "
                                 "read (%s)", str(exc).splitlines()[0][:200])
@@ -75,9 +76,9 @@ class TapIntercom(OneLineFailures, Tap):
         definitions = self.custom_attribute_definitions()
         streams = []
         for stream_type in STREAM_TYPES:
-            schema = load_schema(self.generation_number, stream_type.name)
-            if stream_type.name in CUSTOM_MODELS and definitions:
-                model = CUSTOM_MODELS[stream_type.name][0 if self.generation_number == 2 else 1]
+            schema = load_schema(self.generation.number, stream_type.name)
+            model = self.generation.attribute_models.get(stream_type.name)
+            if model and definitions:
                 schema = with_custom_attributes(schema, definitions, model)
             streams.append(stream_type(tap=self, schema=schema))
         return streams
