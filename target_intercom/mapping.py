@@ -88,6 +88,22 @@ FIELDS = {(1, "users"): PEOPLE_V1, (1, "leads"): PEOPLE_V1, (1, "companies"): CO
 ROLES = {"users": "user", "leads": "lead"}
 
 
+@dataclass(frozen=True)
+class PeopleRules:
+    """How one API generation identifies and writes people (users and leads) and companies."""
+
+    ident_key: str  # the field holding your own id
+    one_role_per_object: bool  # 1.x: users and leads are separate objects
+    sends_role: bool  # 2.x: one contacts object with a role
+    companies_deletable: bool
+
+
+RULES = {1: PeopleRules("user_id", one_role_per_object=True, sends_role=False,
+                        companies_deletable=False),
+         2: PeopleRules("external_id", one_role_per_object=False, sends_role=True,
+                        companies_deletable=True)}
+
+
 @dataclass
 class Item:
     """One input record on its way to Intercom, and what became of it."""
@@ -109,7 +125,7 @@ class RecordMapper:
     def __init__(self, stream: StreamSettings, generation: int, send_nulls: bool = False,
                  logger: logging.Logger | None = None) -> None:
         self.stream = stream
-        self.generation = generation
+        self.rules = RULES[generation]
         self.fields = FIELDS[(generation, stream.object)]
         self.send_nulls = send_nulls
         self.logger = logger or logging.getLogger("target-intercom")
@@ -182,18 +198,18 @@ class RecordMapper:
     def _person(self, payload: dict, operation: str) -> dict:
         role = payload.pop("role", None) or ROLES[self.stream.object]
         own = ROLES[self.stream.object]
-        ident_key = "user_id" if self.generation == 1 else "external_id"
-        if self.generation == 1 and role != own:
+        rules = self.rules
+        if rules.one_role_per_object and role != own:
             raise Invalid("parameter_invalid", f"role {role!r} cannot be written to "
                           f"{self.stream.object} on API 1.x: map this stream to {role}s")
-        identifiers = {k: payload[k] for k in ("id", ident_key, "email") if payload.get(k)}
+        identifiers = {k: payload[k] for k in ("id", rules.ident_key, "email") if payload.get(k)}
         if not identifiers:
-            raise Invalid("parameter_not_found", f"{ident_key} or email required")
-        if self.generation == 1 and own == "lead" and operation == "upsert" \
-                and not (payload.get("id") or payload.get("user_id")):
+            raise Invalid("parameter_not_found", f"{rules.ident_key} or email required")
+        if rules.one_role_per_object and own == "lead" and operation == "upsert" \
+                and not (payload.get("id") or payload.get(rules.ident_key)):
             raise Invalid("parameter_not_found", "user_id or id required: on API 1.x a lead "
                           "without one is created again on every run")
-        if self.generation == 2:
+        if rules.sends_role:
             payload["role"] = role
             identifiers["role"] = role
         return identifiers if operation == "delete" else payload
@@ -202,7 +218,7 @@ class RecordMapper:
         if not payload.get("company_id"):
             raise Invalid("parameter_not_found", "company_id required")
         if operation == "delete":
-            if self.generation == 1:
+            if not self.rules.companies_deletable:
                 raise Invalid("unsupported", "companies cannot be deleted on API 1.x")
             return {"company_id": payload["company_id"]}
         return payload
