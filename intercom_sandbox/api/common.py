@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -26,6 +27,7 @@ from intercom_sandbox.model.query import (
 )
 
 PAGE_LIST_CAP = 10_000
+TAG_RE = re.compile(r"<[^>]+>")
 Handler = Callable[[Any, Request], Awaitable[Response]]
 KIND_OF_TYPE = {"string": "string", "integer": "integer", "float": "number", "date": "date",
                 "boolean": "boolean"}
@@ -178,6 +180,20 @@ class Dialect:
     # -- shared endpoints -------------------------------------------------------------------------
 
     @endpoint
+    async def get_conversation(self, request: Request) -> Response:
+        """One conversation with its parts; `display_as=plaintext` strips the HTML of bodies."""
+        record = self.ws.conversation(request.path_params["id"])
+        if request.query_params.get("display_as") == "plaintext":
+            body = self.render.conversation(self.ws, record, with_parts=True)
+            for part in body["conversation_parts"]["conversation_parts"]:
+                if part["body"]:
+                    part["body"] = TAG_RE.sub("", part["body"])
+            return raw_json(orjson.dumps(body))
+        return raw_json(self.state.cache.encode(
+            "conversation_details", self.dialect, record,
+            lambda r: self.render.conversation(self.ws, r, with_parts=True)))
+
+    @endpoint
     async def get_admin(self, request: Request) -> Response:
         record = self.ws.admins.get(request.path_params["id"])
         if record is None:
@@ -203,20 +219,14 @@ class Dialect:
                                             request.query_params.get("count"))))
 
     def event_owner(self, request: Request) -> dict:
+        """The contact named by intercom_user_id, user_id or email in the query."""
         q = request.query_params
-        if q.get("intercom_user_id"):
-            contact = self.ws.contacts.get(q["intercom_user_id"])
-        elif q.get("user_id"):
-            contact = self.ws.contact_by_external_id(q["user_id"])
-        elif q.get("email"):
-            found = self.ws.contacts_by_email(q["email"])
-            contact = found[0] if found else None
-        else:
+        ident = {"id": q.get("intercom_user_id"), "user_id": q.get("user_id"),
+                 "email": q.get("email")}
+        if not any(ident.values()):
             raise invalid("one of intercom_user_id, user_id or email is required",
                           code="parameter_not_found")
-        if contact is None:
-            raise not_found("User Not Found")
-        return contact
+        return self.ws.event_contact(ident)
 
     @endpoint
     async def list_events(self, request: Request) -> Response:

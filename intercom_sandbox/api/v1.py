@@ -262,13 +262,6 @@ class V1(Dialect):
                     and (unread is None or c["read"] != (unread == "true")))
         return predicate, (contact_id, admin_id, open_only, unread)
 
-    @endpoint
-    async def get_conversation(self, request: Request) -> Response:
-        record = self.ws.conversation(request.path_params["id"])
-        return raw_json(self.state.cache.encode(
-            "conversation_details", 1, record,
-            lambda r: render.conversation(self.ws, r, with_parts=True)))
-
     # -- workspace lists -------------------------------------------------------------------------
 
     @endpoint

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,7 +15,6 @@ from intercom_sandbox.render import v2 as render
 
 CONTACT_FIELDS = ("role", "external_id", "email", "phone", "name", "avatar", "signed_up_at",
                   "last_seen_at", "owner_id", "unsubscribed_from_emails", "custom_attributes")
-TAG_RE = re.compile(r"<[^>]+>")
 
 
 def contact_fields(body: object) -> dict:
@@ -248,19 +245,6 @@ class V2(Dialect):
         rows, total, pages = self.search(await json_body(request), "conversation",
                                          self.ws.conversations, self.ws.conversations.ordered, 20)
         return self.conversations_page(rows, total, pages)
-
-    @endpoint
-    async def get_conversation(self, request: Request) -> Response:
-        record = self.ws.conversation(request.path_params["id"])
-        if request.query_params.get("display_as") == "plaintext":
-            body = render.conversation(self.ws, record, with_parts=True)
-            for part in body["conversation_parts"]["conversation_parts"]:
-                if part["body"]:
-                    part["body"] = TAG_RE.sub("", part["body"])
-            return raw_json(orjson.dumps(body))
-        return raw_json(self.state.cache.encode(
-            "conversation_details", 2, record,
-            lambda r: render.conversation(self.ws, r, with_parts=True)))
 
     # -- workspace lists -------------------------------------------------------------------------
 

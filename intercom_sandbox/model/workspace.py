@@ -506,9 +506,7 @@ class Workspace:
             ident["id"] = ident.pop("intercom_user_id")
         if not ident:
             raise invalid("user_id, id or email required", code="parameter_not_found")
-        contact = self._event_contact(ident)
-        if contact is None:
-            raise not_found("User Not Found")
+        contact = self.event_contact(ident)
         name = self.normalise_event_name(name)
         key = self.event_key(contact["id"], name, created_at)
         if key in self.event_keys:
@@ -520,15 +518,17 @@ class Workspace:
         self.events.add(event)
         return event, True
 
-    def _event_contact(self, ident: dict) -> dict | None:
+    def event_contact(self, ident: dict) -> dict:
+        """The contact an event belongs to, by Intercom `id`, then `user_id`, then email."""
+        record = None
         if ident.get("id"):
             record = self.contacts.get(str(ident["id"]))
-            return record if record and not record["archived"] else None
-        for role in ("user", "lead"):
-            record = self.find_user(ident, role)
-            if record:
-                return record
-        return None
+            record = record if record and not record["archived"] else None
+        else:
+            record = self.find_user(ident, "user") or self.find_user(ident, "lead")
+        if record is None:
+            raise not_found("User Not Found")
+        return record
 
     def events_for(self, contact: dict) -> list[dict]:
         rows = [e for e in self.events.ordered() if e["contact_id"] == contact["id"]]
