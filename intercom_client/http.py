@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import backoff
@@ -17,6 +18,17 @@ TRANSIENT = (RetriableError, requests.exceptions.ConnectionError, requests.excep
              requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError,
              ConnectionResetError)
 DEFAULT_MAX_TRIES = 8
+MAX_WAIT_S = 30.0  # the longest pause between two tries
+
+
+def retry_waits() -> Iterator[float]:
+    """Exponential pauses (1, 2, 4 ... capped at MAX_WAIT_S) before jitter, for backoff."""
+    return backoff.expo(factor=1, max_value=MAX_WAIT_S)
+
+
+def wait_before_retry(attempt: int) -> None:
+    """Sleep before try `attempt + 1`, as the shared backoff policy does (full jitter)."""
+    time.sleep(backoff.full_jitter(min(MAX_WAIT_S, 2.0 ** attempt)))
 
 
 def intercom_headers(config: Mapping[str, Any], user_agent: str) -> dict[str, str]:
@@ -89,9 +101,8 @@ class IntercomHttp:
             return response
         if not retry:
             return send()
-        return backoff.on_exception(backoff.expo, TRANSIENT, max_tries=self.max_tries,
-                                    max_value=30, jitter=backoff.full_jitter,
-                                    logger=None)(send)()
+        return backoff.on_exception(retry_waits, TRANSIENT, max_tries=self.max_tries,
+                                    jitter=backoff.full_jitter, logger=None)(send)()
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         return parse_json(self.request(method, path, **kwargs))

@@ -16,7 +16,7 @@ from singer_sdk.singerlib import RecordMessage
 from singer_sdk.singerlib.catalog import SelectionMask
 
 from intercom_client.errors import FatalError, NotFoundError, RetriableError, check_response, parse_json
-from intercom_client.http import PacedSession
+from intercom_client.http import PacedSession, retry_waits
 from intercom_client.settings import DEFAULT_VERSION, base_url
 from tap_intercom.convert import RecordConverter
 
@@ -99,11 +99,9 @@ class IntercomStream(RESTStream):
     def backoff_max_tries(self) -> int:
         return self.backoff_max_tries_setting
 
-    def backoff_wait_generator(self) -> t.Generator[float, None, None]:
-        """Jittered exponential waits capped at 30 s; a 429 also waits for the reset in the pacer."""
-        import backoff
-
-        return backoff.expo(factor=1, max_value=30)
+    def backoff_wait_generator(self) -> t.Iterator[float]:
+        """The shared jittered exponential waits; a 429 also waits for the reset in the pacer."""
+        return retry_waits()
 
     def validate_response(self, response: requests.Response) -> None:
         """Map Intercom's answers onto the SDK's retriable and fatal errors."""
@@ -127,8 +125,13 @@ class IntercomStream(RESTStream):
         url = path if path.startswith("http") else self.url_base + path
         prepared = self.build_prepared_request(method=method, url=url, params=params or {},
                                                headers=self.http_headers, json=body)
-        send = self.request_decorator(self._request) if retry else self._request
+        send = self._retrying_request if retry else self._request
         return parse_json(send(prepared, None))  # type: ignore[return-value]
+
+    @cached_property
+    def _retrying_request(self) -> t.Callable[..., requests.Response]:
+        """`_request` wrapped once in the SDK's retry decorator."""
+        return self.request_decorator(self._request)
 
     # -- records ---------------------------------------------------------------------------------
 

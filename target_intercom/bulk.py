@@ -13,7 +13,6 @@ upsert by identifier (or an event, de-duplicated by Intercom).
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import orjson
 import requests
 
 from intercom_client.errors import FatalError, IntercomError, NotFoundError, RetriableError, parse_json
-from intercom_client.http import TRANSIENT, IntercomHttp
+from intercom_client.http import TRANSIENT, IntercomHttp, wait_before_retry
 from target_intercom.errors import (
     OutcomeUnknown,
     TargetError,
@@ -162,12 +161,12 @@ class BulkWriter:
             try:
                 answer = self._post(body)
             except NotApplied:
-                self._pause(attempt)
+                wait_before_retry(attempt)
                 continue
             except AnswerLost as exc:
                 self.logger.warning("%s: the answer to opening a job was lost (%s); sending its one "
                                     "item again in a new job (an idempotent write)", self.name, exc)
-                self._pause(attempt)
+                wait_before_retry(attempt)
                 continue
             except FatalError as exc:
                 if not is_record_failure(exc):
@@ -187,7 +186,7 @@ class BulkWriter:
             try:
                 answer = self._post(body)
             except NotApplied:
-                self._pause(attempt)
+                wait_before_retry(attempt)
                 continue
             except AnswerLost as exc:
                 self.logger.warning("%s: the answer to appending %d items to job %s was lost (%s); "
@@ -199,7 +198,7 @@ class BulkWriter:
                 job.uncertain += 1
                 self.logger.warning("%s: job %s shows no task for the batch; resending it",
                                     self.name, job.id)
-                self._pause(attempt)
+                wait_before_retry(attempt)
                 continue
             except FatalError as exc:
                 if exc.code == "job_closed" or isinstance(exc, NotFoundError):
@@ -260,10 +259,6 @@ class BulkWriter:
     def _wire(self, item: Item) -> dict:
         method = "delete" if item.operation == "delete" else "post"
         return {"method": method, "data_type": self.data_type, "data": item.payload}
-
-    @staticmethod
-    def _pause(attempt: int) -> None:
-        time.sleep(min(30.0, 0.5 * 2 ** attempt) * random.uniform(0.5, 1.0))
 
     # -- settling --------------------------------------------------------------------------------
 
