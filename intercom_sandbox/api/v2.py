@@ -67,18 +67,7 @@ class V2(Dialect):
     async def update_contact(self, request: Request) -> Response:
         record = self.ws.contact(request.path_params["id"])
         fields = contact_fields(await json_body(request))
-        self.check_unique(record, fields)
-        return self.one("contacts", self.ws.update_contact(record, fields), render.contact)
-
-    def check_unique(self, record: dict, fields: dict) -> None:
-        from intercom_sandbox.model.errors import ApiError
-
-        role = fields.get("role", record["role"])
-        if fields.get("external_id"):
-            other = self.ws.contact_by_external_id(str(fields["external_id"]), role)
-            if other is not None and other["id"] != record["id"]:
-                raise ApiError(409, "conflict", "A contact matching those details already "
-                               f"exists with id={other['id']}")
+        return self.one("contacts", self.ws.edit_contact(record, fields), render.contact)
 
     @endpoint
     async def delete_contact(self, request: Request) -> Response:
