@@ -23,13 +23,16 @@ from intercom_sandbox.api.responses import (
 )
 from intercom_sandbox.api.state import SandboxState
 from intercom_sandbox.model.counts import counts
-from intercom_sandbox.model.errors import ApiError, invalid, not_found
+from intercom_sandbox.model.errors import ApiError, invalid
 from intercom_sandbox.model.query import (
     CONTACT_FIELDS,
     CONVERSATION_FIELDS,
     Field,
     QueryCompiler,
     Range,
+    as_number,
+    id_order,
+    is_id_field,
     keyset_page,
     offset_page,
 )
@@ -154,8 +157,8 @@ class Dialect:
         pagination = body.get("pagination") or {}
         if not isinstance(pagination, dict):
             raise invalid("pagination must be an object", field="pagination")
-        per_page = pagination.get("per_page", per_page_default)
-        if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
+        per_page = as_number(pagination.get("per_page", per_page_default))
+        if per_page is None or per_page != int(per_page) or per_page < 1:
             raise invalid("per_page must be a positive integer", field="per_page")
         sort = body.get("sort") or {}
         sort_getter, descending = None, False
@@ -170,9 +173,11 @@ class Dialect:
                 raise invalid("Must be one of: ascending, descending", code="invalid_sort_order",
                               field="order")
             sort_getter, descending = field.getter, order == "descending"
+            if field.kind == "string" and is_id_field(sort["field"]):
+                sort_getter = lambda r, get=field.getter: id_order(get(r))  # noqa: E731
         key = (model, orjson.dumps(body["query"], option=orjson.OPT_SORT_KEYS),
                sort.get("field"), descending)
-        return self.cursor_list(collection, records, key, min(per_page, 150),
+        return self.cursor_list(collection, records, key, min(int(per_page), 150),
                                 pagination.get("starting_after"), predicate, sort_getter,
                                 descending, narrow)
 
@@ -204,10 +209,18 @@ class Dialect:
 
     @endpoint
     async def get_admin(self, request: Request) -> Response:
-        record = self.ws.admins.get(request.path_params["id"])
-        if record is None:
-            raise not_found("Admin Not Found", code="admin_not_found")
+        record = self.ws.admin(request.path_params["id"])
         return raw_json(orjson.dumps(self.render.admin(self.ws, record)))
+
+    @endpoint
+    async def get_tag(self, request: Request) -> Response:
+        record = self.ws.tag(request.path_params["id"])
+        return raw_json(orjson.dumps(self.render.tag(self.ws, record)))
+
+    @endpoint
+    async def get_segment(self, request: Request) -> Response:
+        record = self.ws.segment(request.path_params["id"])
+        return raw_json(orjson.dumps(self.render.segment(self.ws, record)))
 
     @endpoint
     async def list_teams(self, request: Request) -> Response:
@@ -217,9 +230,7 @@ class Dialect:
 
     @endpoint
     async def get_team(self, request: Request) -> Response:
-        record = self.ws.teams.get(request.path_params["id"])
-        if record is None:
-            raise not_found("Team Not Found", code="team_not_found")
+        record = self.ws.team(request.path_params["id"])
         return raw_json(orjson.dumps(self.render.team(self.ws, record)))
 
     @endpoint

@@ -10,6 +10,7 @@ class ConversationOperations:
     """Conversation rules of a workspace (a part of `Workspace`)."""
 
     conversations: Collection
+    admins: Collection
 
     def index_parts(self) -> None:
         self.next_part_id = max((int(p["id"]) for c in self.conversations.ordered()
@@ -21,6 +22,12 @@ class ConversationOperations:
             raise not_found("Resource Not Found")
         return record
 
+    def part_author(self) -> dict:
+        """The workspace's first teammate, who writes the follow-ups of `mutate`."""
+        admin = self.admins.ordered()[0]
+        return {"type": "admin", "id": admin["id"], "name": admin["name"],
+                "email": admin["email"]}
+
     def add_parts(self, record: dict, count: int, now: int) -> None:
         for _ in range(count):
             self.next_part_id += 1
@@ -28,8 +35,7 @@ class ConversationOperations:
                 "id": str(self.next_part_id), "part_type": "comment",
                 "body": f"<p>Follow-up {self.next_part_id} ✉️</p>", "created_at": now, "updated_at": now,
                 "notified_at": now, "assigned_to": None,
-                "author": {"type": "admin", "id": "1000", "name": "Sandbox Admin",
-                           "email": "admin0@sandbox.example.com"},
+                "author": self.part_author(),
                 "attachments": [], "external_id": None, "redacted": False,
             })
         record["state"], record["open"], record["read"] = "open", True, False

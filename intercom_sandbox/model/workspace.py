@@ -16,18 +16,15 @@ from intercom_sandbox.model.events import EventOperations
 from intercom_sandbox.model.generate import generate
 from intercom_sandbox.model.jobs import JobStore
 from intercom_sandbox.model.scroll import ScrollRegistry
+from intercom_sandbox.model.teammates import TeammateOperations
 
 COLLECTIONS = ("contacts", "companies", "conversations", "tags", "segments", "admins", "teams",
-               "data_attributes", "events")
+               "data_attributes", "events", "activity_logs")
 
 
-class Workspace(ContactOperations, CompanyOperations, ConversationOperations, EventOperations):
+class Workspace(ContactOperations, CompanyOperations, ConversationOperations, EventOperations,
+                TeammateOperations):
     """One Intercom app with its data; plain Python, no HTTP."""
-
-    tags: Collection
-    segments: Collection
-    admins: Collection
-    teams: Collection
 
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
