@@ -9,6 +9,7 @@ import os
 import sys
 from dataclasses import fields
 from typing import NoReturn
+from zoneinfo import ZoneInfo
 
 from intercom_sandbox.config import SandboxConfig, WorkspaceSize
 from intercom_sandbox.model.errors import ApiError
@@ -72,8 +73,6 @@ def config_from(args: argparse.Namespace) -> SandboxConfig:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        from zoneinfo import ZoneInfo
-
         ZoneInfo(args.timezone)
         config = config_from(args)
         sock = bind_socket(args.host, args.port)

@@ -288,6 +288,14 @@ def submit_event(c: Client) -> None:
                                     "metadata": {"source": "tests"}})
 
 
+def activity_logs(c: Client) -> None:
+    first = c.call("GET", "/admins/activity_logs",
+                   params={"created_at_after": "0", "per_page": 5}).json()
+    c.call("GET", "/admins/activity_logs",
+           params={"created_at_after": "0", "per_page": 5,
+                   "starting_after": first["pages"]["next"]["starting_after"]})
+
+
 def get(path: str | Callable[[Client], str], **params: Any) -> Callable[[Client], None]:
     """A case that GETs one path, given as a string or computed from the workspace."""
     def run(c: Client) -> None:
@@ -371,6 +379,13 @@ SUCCESS_CASES: dict[str, Case] = {
     "list tags": Case("GET /tags", 200, get("/tags")),
     "list segments with counts": Case("GET /segments", 200, get("/segments",
                                                                 include_count="true")),
+    "get tag": Case("GET /tags/{id}", 200,
+                    get(lambda c: f"/tags/{c.ws.tags.ordered()[0]['id']}")),
+    "get segment": Case("GET /segments/{id}", 200,
+                        get(lambda c: f"/segments/{c.ws.segments.ordered()[0]['id']}")),
+    "get company segment": Case("GET /segments/{id}", 200, get(
+        lambda c: f"/segments/{next(s for s in c.ws.segments.ordered() if s['kind'] == 'company')['id']}")),
+    "admin activity logs": Case("GET /admins/activity_logs", 200, activity_logs),
     "list admins": Case("GET /admins", 200, get("/admins")),
     "get admin": Case("GET /admins/{id}", 200,
                       get(lambda c: f"/admins/{c.ws.admins.ordered()[0]['id']}")),
@@ -407,6 +422,8 @@ ERROR_CASES: dict[str, Case] = {
                                         get(f"/contacts/{MISSING_ID}/segments")),
     "conversation not found": Case("GET /conversations/{id}", 404, get("/conversations/1")),
     "admin not found": Case("GET /admins/{id}", 404, get("/admins/1")),
+    "tag not found": Case("GET /tags/{id}", 404, get("/tags/1")),
+    "segment not found": Case("GET /segments/{id}", 404, get(f"/segments/{MISSING_ID}")),
     "team not found": Case("GET /teams/{id}", 404, get("/teams/1")),
 }
 
@@ -418,7 +435,8 @@ UNAUTHORISED_ROUTES = (
     "POST /companies", "POST /companies/list", "GET /companies/scroll", "GET /companies/{id}",
     "PUT /companies/{id}", "DELETE /companies/{id}", "GET /companies/{id}/contacts",
     "GET /companies/{id}/segments", "GET /conversations", "GET /conversations/{id}",
-    "GET /tags", "GET /segments", "GET /admins", "GET /admins/{id}", "GET /teams",
+    "GET /tags", "GET /tags/{id}", "GET /segments", "GET /segments/{id}", "GET /admins",
+    "GET /admins/activity_logs", "GET /admins/{id}", "GET /teams",
     "GET /teams/{id}", "GET /data_attributes", "POST /events", "GET /events",
 )
 

@@ -63,12 +63,17 @@ class SandboxApp:
             await self._error(send, 406, "media_type_not_acceptable",
                               "The Accept header should send a media type of application/json")
             return
-        version = headers.get("intercom-version", self.state.config.default_version)
+        version = headers.get("intercom-version", self.state.config.default_version).strip()
         dialect = dialect_of(version)
         if dialect is None:
             await self._error(send, 400, "intercom_version_invalid",
                               f"The requested version {version!r} is not valid")
             return
+        scope["intercom_version"] = version  # the resolved version, read by version-aware handlers
+        if len(scope["path"]) > 1 and scope["path"].endswith("/"):
+            # Intercom answers `/users/` as `/users`, and its SDKs send some paths that way.
+            scope["path"] = scope["path"].rstrip("/") or "/"
+            scope["raw_path"] = scope["path"].encode()
         delay = self.state.latency_s()
         if delay:
             await asyncio.sleep(delay)

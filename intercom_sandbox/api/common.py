@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 import re
@@ -13,18 +14,29 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from intercom_sandbox.api.responses import error_response, int_param, list_body, raw_json
+from intercom_sandbox.api.responses import (
+    error_response,
+    int_param,
+    json_body,
+    list_body,
+    raw_json,
+)
 from intercom_sandbox.api.state import SandboxState
-from intercom_sandbox.model.errors import ApiError, invalid, not_found
+from intercom_sandbox.model.counts import counts
+from intercom_sandbox.model.errors import ApiError, invalid
 from intercom_sandbox.model.query import (
     CONTACT_FIELDS,
     CONVERSATION_FIELDS,
     Field,
     QueryCompiler,
     Range,
+    as_number,
+    id_order,
+    is_id_field,
     keyset_page,
     offset_page,
 )
+from intercom_sandbox.render import v1 as render_v1
 
 PAGE_LIST_CAP = 10_000
 TAG_RE = re.compile(r"<[^>]+>")
@@ -145,8 +157,8 @@ class Dialect:
         pagination = body.get("pagination") or {}
         if not isinstance(pagination, dict):
             raise invalid("pagination must be an object", field="pagination")
-        per_page = pagination.get("per_page", per_page_default)
-        if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
+        per_page = as_number(pagination.get("per_page", per_page_default))
+        if per_page is None or per_page != int(per_page) or per_page < 1:
             raise invalid("per_page must be a positive integer", field="per_page")
         sort = body.get("sort") or {}
         sort_getter, descending = None, False
@@ -161,9 +173,11 @@ class Dialect:
                 raise invalid("Must be one of: ascending, descending", code="invalid_sort_order",
                               field="order")
             sort_getter, descending = field.getter, order == "descending"
+            if field.kind == "string" and is_id_field(sort["field"]):
+                sort_getter = lambda r, get=field.getter: id_order(get(r))  # noqa: E731
         key = (model, orjson.dumps(body["query"], option=orjson.OPT_SORT_KEYS),
                sort.get("field"), descending)
-        return self.cursor_list(collection, records, key, min(per_page, 150),
+        return self.cursor_list(collection, records, key, min(int(per_page), 150),
                                 pagination.get("starting_after"), predicate, sort_getter,
                                 descending, narrow)
 
@@ -195,10 +209,18 @@ class Dialect:
 
     @endpoint
     async def get_admin(self, request: Request) -> Response:
-        record = self.ws.admins.get(request.path_params["id"])
-        if record is None:
-            raise not_found("Admin Not Found", code="admin_not_found")
+        record = self.ws.admin(request.path_params["id"])
         return raw_json(orjson.dumps(self.render.admin(self.ws, record)))
+
+    @endpoint
+    async def get_tag(self, request: Request) -> Response:
+        record = self.ws.tag(request.path_params["id"])
+        return raw_json(orjson.dumps(self.render.tag(self.ws, record)))
+
+    @endpoint
+    async def get_segment(self, request: Request) -> Response:
+        record = self.ws.segment(request.path_params["id"])
+        return raw_json(orjson.dumps(self.render.segment(self.ws, record)))
 
     @endpoint
     async def list_teams(self, request: Request) -> Response:
@@ -208,9 +230,7 @@ class Dialect:
 
     @endpoint
     async def get_team(self, request: Request) -> Response:
-        record = self.ws.teams.get(request.path_params["id"])
-        if record is None:
-            raise not_found("Team Not Found", code="team_not_found")
+        record = self.ws.team(request.path_params["id"])
         return raw_json(orjson.dumps(self.render.team(self.ws, record)))
 
     @endpoint
@@ -230,8 +250,6 @@ class Dialect:
 
     @endpoint
     async def list_events(self, request: Request) -> Response:
-        from intercom_sandbox.render import v1 as render_v1
-
         contact = self.event_owner(request)
         events = self.ws.events_for(contact)
         if request.query_params.get("summary", "").lower() == "true":
@@ -265,59 +283,9 @@ class Dialect:
 
     @endpoint
     async def submit_event(self, request: Request) -> Response:
-        from intercom_sandbox.api.responses import json_body
-
         self.ws.add_event(await json_body(request))
         return Response(b"", status_code=202)
 
 
 def iso(timestamp: int) -> str:
-    import datetime as dt
-
     return dt.datetime.fromtimestamp(timestamp, dt.UTC).isoformat(timespec="milliseconds")
-
-
-def counts(ws: Any, kind: str | None, count: str | None) -> dict:
-    """Every variant of GET /counts."""
-    people = ws.live_contacts()
-    if not kind:
-        return {"type": "count.hash",
-                "company": {"count": len(ws.companies.by_id)},
-                "segment": {"count": len(ws.segments.by_id)},
-                "tag": {"count": len(ws.tags.by_id)},
-                "user": {"count": sum(1 for c in people if c["role"] == "user")},
-                "lead": {"count": sum(1 for c in people if c["role"] == "lead")}}
-    convs = ws.conversations.ordered()
-    if kind == "conversation" and not count:
-        return {"type": "count", "conversation": {
-            "assigned": sum(1 for c in convs if c["open"] and c["admin_assignee_id"] is not None),
-            "closed": sum(1 for c in convs if c["state"] == "closed"),
-            "open": sum(1 for c in convs if c["open"]),
-            "unassigned": sum(1 for c in convs if c["open"] and c["admin_assignee_id"] is None)}}
-    if kind == "conversation" and count == "admin":
-        return {"type": "count", "conversation": {"admin": [
-            {"id": a["id"], "name": a["name"],
-             "open": sum(1 for c in convs if c["open"] and str(c["admin_assignee_id"]) == a["id"]),
-             "closed": sum(1 for c in convs
-                           if c["state"] == "closed" and str(c["admin_assignee_id"]) == a["id"])}
-            for a in ws.admins.ordered()]}}
-    if kind == "user" and count in ("tag", "segment"):
-        users = [c for c in people if c["role"] == "user"]
-        items = ws.tags.ordered() if count == "tag" else \
-            [s for s in ws.segments.ordered() if s["kind"] == "user"]
-        key = "tag_ids" if count == "tag" else "segment_ids"
-        return {"type": "count", "user": {count: [
-            {item["name"]: sum(1 for u in users if item["id"] in u[key])} for item in items]}}
-    if kind == "company" and count in ("tag", "segment", "user"):
-        companies = ws.companies.ordered()
-        if count == "user":
-            rows = [{c["name"] or c["company_id"]: c["user_count"],
-                     "remote_company_id": c["company_id"]} for c in companies]
-        else:
-            items = ws.tags.ordered() if count == "tag" else \
-                [s for s in ws.segments.ordered() if s["kind"] == "company"]
-            key = "tag_ids" if count == "tag" else "segment_ids"
-            rows = [{item["name"]: sum(1 for c in companies if item["id"] in c[key])}
-                    for item in items]
-        return {"type": "count", "company": {count: rows}}
-    raise invalid(f"unsupported count type={kind} count={count}", field="type")

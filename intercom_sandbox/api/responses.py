@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from intercom_sandbox.model.errors import ApiError, invalid
+from intercom_sandbox.model.query import as_timestamp
 
 JSON = "application/json"
 
@@ -73,3 +74,11 @@ def int_param(request: Request, name: str, default: int, low: int = 1,
 
 def flag_param(request: Request, name: str) -> bool:
     return request.query_params.get(name, "").lower() in ("true", "1", "yes")
+
+
+def timestamp_param(params: Mapping[str, str], name: str) -> int:
+    """A Unix timestamp query parameter; numeric strings with a fraction are accepted."""
+    value = as_timestamp(params.get(name))
+    if value is None:
+        raise invalid(f"{name} must be a Unix timestamp", field=name)
+    return value

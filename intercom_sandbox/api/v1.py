@@ -48,7 +48,7 @@ class V1(Dialect):
             return self.one("contacts", record, render.person)
         if q.get("email"):
             matches = self.ws.contacts_by_email(q["email"], role)
-            if request.headers.get("intercom-version", "").strip() == "1.0" and role == "user":
+            if request.scope["intercom_version"] == "1.0" and role == "user":
                 if len(matches) > 1:
                     raise ApiError(409, "conflict", "Multiple existing users match this email "
                                    "address - must be more specific using user_id")
@@ -249,7 +249,7 @@ class V1(Dialect):
             owner = self.event_owner(request)
             contact_id = owner["id"]
         elif q.get("type") == "admin":
-            admin_id = q.get("admin_id")
+            admin_id = q.get("admin_id") or q.get("id")  # the SDKs send `id`
             if admin_id is None:
                 raise invalid("admin_id is required with type=admin", code="parameter_not_found")
         open_only = q.get("open")
@@ -279,13 +279,6 @@ class V1(Dialect):
             self.ws, s, sum(1 for c in people if s["id"] in c["segment_ids"])
             if with_count else None)) for s in self.ws.segments.ordered() if s["kind"] == kind]
         return raw_json(list_body({"type": "segment.list"}, "segments", rows))
-
-    @endpoint
-    async def get_segment(self, request: Request) -> Response:
-        record = self.ws.segments.get(request.path_params["id"])
-        if record is None:
-            raise not_found("Segment Not Found")
-        return raw_json(orjson.dumps(render.segment(self.ws, record)))
 
     @endpoint
     async def list_admins(self, request: Request) -> Response:

@@ -8,7 +8,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from intercom_sandbox.api.common import Dialect, endpoint
-from intercom_sandbox.api.responses import flag_param, int_param, json_body, list_body, raw_json
+from intercom_sandbox.api.responses import (
+    flag_param,
+    int_param,
+    json_body,
+    list_body,
+    raw_json,
+    timestamp_param,
+)
 from intercom_sandbox.api.state import SandboxState
 from intercom_sandbox.model.errors import invalid, not_found
 from intercom_sandbox.render import v2 as render
@@ -67,18 +74,7 @@ class V2(Dialect):
     async def update_contact(self, request: Request) -> Response:
         record = self.ws.contact(request.path_params["id"])
         fields = contact_fields(await json_body(request))
-        self.check_unique(record, fields)
-        return self.one("contacts", self.ws.update_contact(record, fields), render.contact)
-
-    def check_unique(self, record: dict, fields: dict) -> None:
-        from intercom_sandbox.model.errors import ApiError
-
-        role = fields.get("role", record["role"])
-        if fields.get("external_id"):
-            other = self.ws.contact_by_external_id(str(fields["external_id"]), role)
-            if other is not None and other["id"] != record["id"]:
-                raise ApiError(409, "conflict", "A contact matching those details already "
-                               f"exists with id={other['id']}")
+        return self.one("contacts", self.ws.edit_contact(record, fields), render.contact)
 
     @endpoint
     async def delete_contact(self, request: Request) -> Response:
@@ -259,9 +255,7 @@ class V2(Dialect):
         with_count = flag_param(request, "include_count")
         people = self.ws.live_contacts() if with_count else []
         rows = []
-        for s in self.ws.segments.ordered():
-            if s["kind"] != "user":
-                continue
+        for s in self.ws.person_segments():
             count = sum(1 for c in people if s["id"] in c["segment_ids"]) if with_count else None
             rows.append(orjson.dumps(render.segment(self.ws, s, count)))
         return raw_json(list_body({"type": "segment.list"}, "segments", rows, {"pages": {}}))
@@ -271,6 +265,25 @@ class V2(Dialect):
         return raw_json(list_body({"type": "admin.list"}, "admins",
                                   [orjson.dumps(render.admin(self.ws, a))
                                    for a in self.ws.admins.ordered()]))
+
+    @endpoint
+    async def activity_logs(self, request: Request) -> Response:
+        """Teammates' activity from `created_at_after` to `created_at_before` (both inclusive),
+        newest first, 20 a page by default."""
+        q = request.query_params
+        if not q.get("created_at_after"):
+            raise invalid("created_at_after is required", code="parameter_not_found",
+                          field="created_at_after")
+        after = timestamp_param(q, "created_at_after")
+        before = timestamp_param(q, "created_at_before") if q.get("created_at_before") else None
+        per_page = int_param(request, "per_page", 20, 1, 150)
+        rows, _total, pages = self.cursor_list(
+            self.ws.activity_logs, self.ws.activity_logs.ordered,
+            ("activity_logs", after, before), per_page, q.get("starting_after"),
+            lambda a: a["created_at"] >= after and (before is None or a["created_at"] <= before),
+            sort_getter=lambda a: a["created_at"], descending=True)
+        return raw_json(list_body({"type": "activity_log.list", "pages": pages}, "activity_logs",
+                                  [orjson.dumps(render.activity_log(self.ws, a)) for a in rows]))
 
     @endpoint
     async def me(self, request: Request) -> Response:
@@ -330,8 +343,11 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/conversations/search", api.search_conversations, methods=["POST"]),
         Route("/conversations/{id}", api.get_conversation, methods=["GET"]),
         Route("/tags", api.list_tags, methods=["GET"]),
+        Route("/tags/{id}", api.get_tag, methods=["GET"]),
         Route("/segments", api.list_segments, methods=["GET"]),
+        Route("/segments/{id}", api.get_segment, methods=["GET"]),
         Route("/admins", api.list_admins, methods=["GET"]),
+        Route("/admins/activity_logs", api.activity_logs, methods=["GET"]),  # before /admins/{id}
         Route("/admins/{id}", api.get_admin, methods=["GET"]),
         Route("/me", api.me, methods=["GET"]),
         Route("/teams", api.list_teams, methods=["GET"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 from typing import Any
 
 from intercom_sandbox.config import SandboxConfig
@@ -38,6 +39,12 @@ TAG_NAMES = [
     "vip", "beta", "churn-risk", "onboarding", "enterprise", "billing", "bug", "feature-request",
     "nps-promoter", "nps-detractor", "trial", "partner", "Überprüfung", "重要", "ops",
 ]
+ACTIVITY_TYPES = ["admin_login_success", "admin_logout", "admin_away_mode_change"]
+ACTIVITY_TEXT = {
+    "admin_login_success": "{name} successfully logged in.",
+    "admin_logout": "{name} logged out.",
+    "admin_away_mode_change": "{name} changed their away mode to {away}.",
+}
 PART_TYPES = ["comment", "comment", "comment", "note", "assignment", "close", "open", "snoozed"]
 SUBJECTS = ["Billing question", "Can't log in", "Feature request: CSV export", "", "Bug report",
             "Question about the API", "Refund ✨", "Доступ к аккаунту"]
@@ -113,6 +120,7 @@ class Generator:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.rng = random.Random(config.seed)
+        self.history_rng = random.Random(config.seed * 104_729 + 3)
         self.now = config.anchor
 
     def timestamp_pair(self) -> tuple[int, int]:
@@ -293,16 +301,19 @@ class Generator:
                 part_seq += 1
                 # Replies come hours apart (minutes to days), never after the last update.
                 at = min(updated, at + 60 + int(rng.expovariate(1 / 14_400)))
-                by_admin = p % 2 == 1 and admin is not None
+                body_len = rng.choice([1, 1, 2, 3, 60]) if p % 97 else 400
+                part_type = rng.choice(PART_TYPES)
+                if part_type != "comment" and admin is None:
+                    part_type = "comment"  # only teammates note, assign, close, open or snooze
+                by_admin = admin is not None and (p % 2 == 1 or part_type != "comment")
                 author = ({"type": "admin", "id": admin["id"], "name": admin["name"],
                            "email": admin["email"]} if by_admin else
                           {"type": contact["role"] if contact else "user",
                            "id": contact["id"] if contact else "0",
                            "name": contact["name"] if contact else None,
                            "email": contact["email"] if contact else None})
-                body_len = rng.choice([1, 1, 2, 3, 60]) if p % 97 else 400
                 parts.append({
-                    "id": str(2_000_000_000 + part_seq), "part_type": rng.choice(PART_TYPES),
+                    "id": str(2_000_000_000 + part_seq), "part_type": part_type,
                     "body": None if p % 11 == 5 else f"<p>{LOREM[: 40 + p % 60] * body_len}</p>",
                     "created_at": at, "updated_at": at, "notified_at": at,
                     "assigned_to": {"type": "admin", "id": admin["id"]} if admin and p % 13 == 0
@@ -349,7 +360,30 @@ class Generator:
                 },
                 "parts": parts,
             })
+            self.settle_history(out[-1], admin)
         return out
+
+    def settle_history(self, conversation: dict, admin: dict | None) -> None:
+        """Make a conversation's state plausible for its age: one untouched for a month is
+        closed nine times in ten, and a closed one's last state change is a teammate's close.
+
+        Uses its own random stream, so the other collections stay as the seed always gave them.
+        """
+        rng = self.history_rng
+        parts = conversation["parts"]
+        if conversation["updated_at"] < self.now - 86400 * 30 and admin is not None \
+                and rng.random() < 0.9:
+            conversation.update(state="closed", open=False, waiting_since=None,
+                                snoozed_until=None)
+        changes = [p for p in parts if p["part_type"] in ("close", "open", "snoozed")]
+        if conversation["state"] == "closed" and admin is not None and parts \
+                and (not changes or changes[-1]["part_type"] != "close"):
+            last = changes[-1] if changes else parts[-1]
+            last["part_type"] = "close"
+            last["author"] = {"type": "admin", "id": admin["id"], "name": admin["name"],
+                              "email": admin["email"]}
+        elif conversation["state"] != "closed" and changes and changes[-1]["part_type"] == "close":
+            changes[-1]["part_type"] = "open" if conversation["state"] == "open" else "snoozed"
 
     def data_attributes(self) -> list[dict]:
         out = []
@@ -390,6 +424,31 @@ class Generator:
         return out
 
 
+    def activity_logs(self, admins: list[dict]) -> list[dict]:
+        """Teammates' sign-ins, sign-outs and away-mode changes over the last 90 days."""
+        rng = random.Random(self.config.seed * 7_919 + 11)
+        out = []
+        for admin in admins:
+            for _ in range(rng.randint(2, 8)):
+                kind = rng.choice(ACTIVITY_TYPES)
+                away = kind == "admin_away_mode_change" and rng.random() < 0.5
+                metadata = ({"sign_in_method": "email_password"} if kind == "admin_login_success"
+                            else {"away_mode": away, "reassign_conversations": False,
+                                  "update_by": int(admin["id"]), "update_by_name": admin["name"]}
+                            if kind == "admin_away_mode_change" else {})
+                out.append({
+                    "id": str(uuid.UUID(int=rng.getrandbits(128))), "admin_id": admin["id"],
+                    "created_at": self.now - rng.randint(0, 86400 * 90), "activity_type": kind,
+                    "ip": f"198.51.100.{rng.randint(1, 254)}", "metadata": metadata,
+                    "activity_description": ACTIVITY_TEXT[kind].format(
+                        name=admin["name"], away="away" if away else "back"),
+                })
+        out.sort(key=lambda a: (a["created_at"], a["id"]))
+        for seq, record in enumerate(out):
+            record["seq"] = seq
+        return out
+
+
 def data_attribute(model: str, name: str, kind: str, options: list | None, *, custom: bool,
                    now: int, attribute_id: int | None = None, archived: bool = False) -> dict:
     """One data attribute definition."""
@@ -420,4 +479,5 @@ def generate(config: SandboxConfig) -> dict[str, list[dict]]:
         "admins": admins, "teams": teams, "tags": tags, "segments": segments,
         "companies": companies, "contacts": contacts, "conversations": conversations,
         "data_attributes": gen.data_attributes(), "events": gen.events(contacts),
+        "activity_logs": gen.activity_logs(admins),
     }

@@ -155,13 +155,15 @@ class QueryCompiler:
         if op in ("IN", "NIN"):
             if not isinstance(value, list):
                 raise invalid(f"{op} needs an array value", field=name)
-            for item in value:
-                self._check_type(name, kind, item)
-            wanted = set(value)
+            wanted = {self._coerce(name, kind, item) for item in value}
             hit = (lambda r: bool(wanted.intersection(get(r) or ()))) if kind == "list" \
                 else (lambda r: get(r) in wanted)
             return hit if op == "IN" else (lambda r: not hit(r))
-        self._check_type(name, kind, value)
+        if op in ORDER_OPS and kind == "string" and is_id_field(name):
+            if not isinstance(value, str | int) or isinstance(value, bool):
+                raise invalid(f"value for {name} must be of type string", field=name)
+            return _ordered(lambda r: id_order(get(r)), op, id_order(value))
+        value = self._coerce(name, kind, value)
         if op in ORDER_OPS:
             if kind not in ("integer", "number"):
                 raise invalid(f"operator {op} needs an integer field; {name} is {kind}",
@@ -176,6 +178,15 @@ class QueryCompiler:
             return has if op == "=" else (lambda r: not has(r))
         return (lambda r: get(r) == value) if op == "=" else (lambda r: get(r) != value)
 
+    def _coerce(self, name: str, kind: str, value: Any) -> Any:
+        """A filter value of the field's type; numbers may come as numeric strings or floats."""
+        if kind in ("integer", "number") and not isinstance(value, bool):
+            number = as_number(value)
+            if number is not None:
+                value = number if kind == "number" or number != int(number) else int(number)
+        self._check_type(name, kind, value)
+        return value
+
     def _check_type(self, name: str, kind: str, value: Any) -> None:
         ok = (value is None or (kind in ("string", "list") and isinstance(value, str))
               or (kind == "integer" and isinstance(value, int) and not isinstance(value, bool))
@@ -188,9 +199,10 @@ class QueryCompiler:
     def _date_filter(self, name: str, get: Callable, op: str, value: Any) -> Predicate:
         if op not in ("=", ">", "<"):
             raise invalid(f"operator {op} is not supported on date field {name}", field=name)
-        if isinstance(value, bool) or not isinstance(value, int):
+        timestamp = as_timestamp(value)
+        if timestamp is None:
             raise invalid(f"value for {name} must be a Unix timestamp", field=name)
-        start, end = self.day_bounds(value)
+        start, end = self.day_bounds(timestamp)
         if op == "=":
             return lambda r: (v := get(r)) is not None and start <= v < end
         if op == ">":
@@ -220,9 +232,9 @@ class QueryCompiler:
             return None
         if "field" in term:
             field = self.fields(term["field"]) if isinstance(term["field"], str) else None
-            value = term.get("value")
-            if field is None or field.kind != "date" or isinstance(value, bool) \
-                    or not isinstance(value, int) or term.get("operator") not in ("=", ">", "<"):
+            value = as_timestamp(term.get("value"))
+            if field is None or field.kind != "date" or value is None \
+                    or term.get("operator") not in ("=", ">", "<"):
                 return None
             start, end = self.day_bounds(value)
             lo, hi = {"=": (start, end), ">": (end, math.inf), "<": (-math.inf, start)}[
@@ -249,7 +261,44 @@ class QueryCompiler:
         return int(start.timestamp()), int(end.timestamp())
 
 
-def _ordered(get: Callable, op: str, value: int) -> Predicate:
+def as_number(value: Any) -> int | float | None:
+    """A JSON number, or a numeric string such as "1306054154" or "2.5"; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+        if not math.isfinite(number):
+            return None
+        return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() \
+            else number
+    return None
+
+
+def as_timestamp(value: Any) -> int | None:
+    """Unix seconds from an integer, a float or a numeric string (fractions dropped)."""
+    number = as_number(value)
+    return None if number is None else math.floor(number)
+
+
+def is_id_field(name: str) -> bool:
+    """Fields holding object ids, which take ordering operators like Intercom's cursors do."""
+    return name == "id" or name.endswith(".id") or name.endswith("_id")
+
+
+def id_order(value: Any) -> str | None:
+    """A key that orders ids as Intercom does: numeric ids numerically, others as text."""
+    if value is None:
+        return None
+    text = str(value)
+    return f"{len(text):04d}:{text}"
+
+
+def _ordered(get: Callable, op: str, value: Any) -> Predicate:
     compare = {">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le}[op]
     return lambda r: (v := get(r)) is not None and compare(v, value)
 

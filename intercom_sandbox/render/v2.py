@@ -197,6 +197,15 @@ def admin(ws: Workspace, r: dict) -> dict:
     return out
 
 
+def activity_log(ws: Workspace, r: dict) -> dict:
+    admin = ws.admins.get(r["admin_id"]) or {}
+    return {"id": r["id"], "performed_by": {"type": "admin", "id": r["admin_id"],
+                                            "email": admin.get("email"), "ip": r["ip"]},
+            "metadata": r["metadata"], "created_at": r["created_at"],
+            "activity_type": r["activity_type"],
+            "activity_description": r["activity_description"]}
+
+
 def team(ws: Workspace, r: dict) -> dict:
     return {"type": "team", "id": r["id"], "name": r["name"], "admin_ids": r["admin_ids"]}
 
