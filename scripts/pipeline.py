@@ -233,6 +233,7 @@ def save_chart(weekly: pd.DataFrame, path: Path) -> Path:
             axes.plot(pd.to_datetime(series.index), series.to_numpy(), marker=".",
                       linestyle="-", linewidth=0.8, label=team)
         axes.set_ylabel(title)
+        axes.set_yscale("log")  # a few conversations wait months; most are answered in hours
     volume.set_ylabel("conversations")
     volume.set_title("Intercom conversations per week, by assigned team")
     volume.legend(loc="upper left", fontsize="small")

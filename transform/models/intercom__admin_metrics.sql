@@ -29,6 +29,7 @@ metrics as (
 )
 
 select
+    {{ source_relation() }},
     admins.admin_id,
     admins.admin_name,
     teams.team_name,

@@ -14,6 +14,7 @@ company_tags as (
 )
 
 select
+    {{ source_relation() }},
     companies.company_id,
     companies.company_name,
     companies.created_at,

@@ -21,6 +21,7 @@ company_names as (
 )
 
 select
+    {{ source_relation() }},
     contacts.contact_id,
     contacts.contact_name,
     contacts.admin_id,

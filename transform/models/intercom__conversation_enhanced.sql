@@ -31,6 +31,7 @@ conversation_tags as (
 )
 
 select
+    {{ source_relation() }},
     conversations.conversation_id,
     conversations.conversation_created_at,
     conversations.conversation_last_updated_at,
