@@ -1,10 +1,12 @@
-"""The main job: Intercom (the sandbox) into PostgreSQL with Meltano, incrementally, back again
-through reverse-ETL, and a pandas analysis; everything it starts, it stops."""
+"""The main job: Intercom (the sandbox) into PostgreSQL with Meltano, incrementally, dbt models
+over the tables, back again through reverse-ETL, and a pandas analysis of the models; everything
+it starts, it stops."""
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -55,23 +57,35 @@ def push_summary(meltano_output: str, errors_file: Path) -> None:
             print(f"      {json.dumps(failure, ensure_ascii=False)[:200]}")
 
 
+def load_and_transform(meltano: pipeline.Meltano, settings: ConnectionSettings,
+                       sandbox: pipeline.Sandbox | None, note: str = "") -> subprocess.CompletedProcess:
+    """The `load-and-transform` job: load, then build the dbt models and run their tests."""
+    step(f"meltano run tap-intercom target-postgres dbt-postgres:run dbt-postgres:test ({note}"
+         f"then the dbt models)")
+    result = timed("load and dbt", meltano.run, "run", "load-and-transform")
+    show_counts(settings, sandbox)
+    for line in (result.stdout + result.stderr).splitlines():
+        if "dbt-postgres" in line and "Done. PASS=" in line:
+            print("    dbt " + line.split("Done. ", 1)[1].strip())
+    return result
+
+
 def run_story(sandbox: pipeline.Sandbox | None, settings: ConnectionSettings) -> None:
     meltano = pipeline.Meltano(settings, sandbox, log=OUTPUT / "meltano.log")
     step("Forgetting any earlier demo run (Meltano state, loaded schemas)")
     meltano.fresh_start()
+    if sandbox is None:
+        load_and_transform(meltano, settings, sandbox)
+        return
     step("meltano run tap-intercom target-postgres (first, full load)")
     timed("load", meltano.run, "run", "load")
     show_counts(settings, sandbox)
-    if sandbox is None:
-        return
     step("Changing records in Intercom: 50 users, 20 conversations (new parts), 10 companies")
     for collection, count in (("users", 50), ("conversations", 20), ("companies", 10)):
         sandbox.admin("POST", "mutate", json={"collection": collection, "count": count})
-    step("meltano run tap-intercom target-postgres (incremental: only what changed)")
-    result = timed("incremental load", meltano.run, "run", "load")
+    result = load_and_transform(meltano, settings, sandbox, "incremental: only what changed, ")
     for stream, count in sorted(pipeline.records_per_stream(result.stderr).items()):
         print(f"    {stream:<20} {count:>6} records")
-    show_counts(settings, sandbox)
     step("Building analytics.user_traits with SQL (200 users, plus 3 deliberately bad rows)")
     rows = pipeline.make_user_traits(settings)
     print(f"    {len(rows)} rows")
@@ -84,11 +98,13 @@ def run_story(sandbox: pipeline.Sandbox | None, settings: ConnectionSettings) ->
 
 
 def analyse(settings: ConnectionSettings) -> None:
-    step("pandas: conversations per day by state, and time to the first admin reply")
-    per_day, replies = pipeline.conversation_analysis(settings)
-    chart = pipeline.save_chart(per_day, OUTPUT / "conversations_per_week.png")
-    print(replies.to_string())
-    print(f"    chart: {chart.relative_to(pipeline.ROOT)}")
+    step(f"pandas on the dbt models in schema {pipeline.MODELS_SCHEMA}")
+    weekly = pipeline.weekly_team_metrics(settings)
+    chart = pipeline.save_chart(weekly, OUTPUT / "support_times_per_week.png")
+    print(f"    chart of response and close times per week by team, next to volume: "
+          f"{chart.relative_to(pipeline.ROOT)}")
+    print("    intercom__admin_metrics (times in minutes, of conversations each admin closed last):")
+    print("\n".join("    " + line for line in pipeline.admin_table(settings).to_string().splitlines()))
 
 
 def main() -> int:

@@ -1,4 +1,5 @@
-"""The whole story as steps: sandbox, private warehouse, Meltano load and push, pandas analysis."""
+"""The whole story as steps: sandbox, private warehouse, Meltano load, dbt models and push, and
+pandas analysis of the models."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from scripts.warehouse import ConnectionSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 MELTANO = ROOT / ".venv-meltano" / "bin" / "meltano"
+MODELS_SCHEMA = "intercom_analytics"  # the dbt-postgres `schema` setting in meltano.yml
 TRAITS_SQL = """
 CREATE SCHEMA IF NOT EXISTS analytics;
 DROP TABLE IF EXISTS analytics.user_traits;
@@ -126,6 +128,7 @@ class Meltano:
         with psycopg.connect(self.warehouse.url, autocommit=True) as conn:
             conn.execute("DROP SCHEMA IF EXISTS intercom CASCADE")
             conn.execute("DROP SCHEMA IF EXISTS analytics CASCADE")
+            conn.execute(f"DROP SCHEMA IF EXISTS {MODELS_SCHEMA} CASCADE")
 
 
 def records_per_stream(log: str, plugin: str = "tap-intercom") -> dict[str, int]:
@@ -181,22 +184,62 @@ def conversation_analysis(settings: ConnectionSettings) -> tuple[pd.DataFrame, p
     return per_day, replies
 
 
-def save_chart(per_day: pd.DataFrame, path: Path) -> Path:
-    """A stacked chart of conversations per week by state."""
+def weekly_team_metrics(settings: ConnectionSettings) -> pd.DataFrame:
+    """Per week and team: conversations, and median hours to first response and to last close,
+    from the dbt model intercom__conversation_metrics."""
+    frame = read_table(settings, f"""
+        SELECT date_trunc('week', conversation_created_at)::date AS week,
+               team_assignee_name AS team,
+               time_to_first_response_minutes / 60 AS hours_to_first_response,
+               time_to_last_close_minutes / 60 AS hours_to_last_close
+          FROM {MODELS_SCHEMA}.intercom__conversation_metrics""")
+    for column in ("hours_to_first_response", "hours_to_last_close"):
+        frame[column] = frame[column].astype(float)
+    return frame.groupby(["week", "team"]).agg(
+        conversations=("team", "size"),
+        median_hours_to_first_response=("hours_to_first_response", "median"),
+        median_hours_to_last_close=("hours_to_last_close", "median"))
+
+
+def admin_table(settings: ConnectionSettings) -> pd.DataFrame:
+    """The dbt model intercom__admin_metrics, as the demo prints it."""
+    frame = read_table(settings, f"""
+        SELECT admin_name AS admin, coalesce(team_name, '-') AS team,
+               total_conversations_closed AS closed,
+               round(average_conversation_rating::numeric, 2) AS rating,
+               median_time_to_first_response_time_minutes AS median_first_response_min,
+               median_time_to_last_close_minutes AS median_last_close_min,
+               median_conversations_reopened AS median_reopens
+          FROM {MODELS_SCHEMA}.intercom__admin_metrics
+         ORDER BY total_conversations_closed DESC, admin_name, team_name""")
+    return frame.set_index(["admin", "team"])
+
+
+def save_chart(weekly: pd.DataFrame, path: Path) -> Path:
+    """Conversations per week by team, above median hours to first response and to last close."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    weekly = per_day.copy()
-    weekly.index = pd.to_datetime(weekly.index)
-    weekly = weekly.resample("W").sum()
-    axes = weekly.plot.area(figsize=(10, 4), linewidth=0)
-    axes.set_title("Intercom conversations per week, by state")
-    axes.set_xlabel("week")
-    axes.set_ylabel("conversations")
+    figure, (volume, response, close) = plt.subplots(3, 1, figsize=(11, 9), sharex=True)
+    by_team = {name: weekly[name].unstack("team") for name in weekly.columns}
+    for team, series in by_team["conversations"].fillna(0).items():
+        volume.plot(pd.to_datetime(series.index), series.to_numpy(), label=team, linewidth=1)
+    for axes, name, title in (
+            (response, "median_hours_to_first_response", "median hours to first response"),
+            (close, "median_hours_to_last_close", "median hours to last close")):
+        for team, series in by_team[name].items():
+            axes.plot(pd.to_datetime(series.index), series.to_numpy(), marker=".",
+                      linestyle="-", linewidth=0.8, label=team)
+        axes.set_ylabel(title)
+        axes.set_yscale("log")  # a few conversations wait months; most are answered in hours
+    volume.set_ylabel("conversations")
+    volume.set_title("Intercom conversations per week, by assigned team")
+    volume.legend(loc="upper left", fontsize="small")
+    close.set_xlabel("week")
     path.parent.mkdir(parents=True, exist_ok=True)
-    plt.tight_layout()
-    plt.savefig(path, dpi=100)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
     plt.close("all")
     return path
