@@ -99,7 +99,7 @@ class V1(Generation):
         path, key = ("/users", "users") if role == "user" else ("/contacts", "contacts")
         sent: set[str] = set()
         try:
-            for record in readers.newest_first(stream, path, key, bounds):
+            for record in readers.newest_first(stream, path, key, bounds, stream.page_size):
                 sent.add(record["id"])
                 yield record
             return
@@ -116,7 +116,7 @@ class V1(Generation):
         if source == "list":
             try:
                 yield from readers.newest_first(stream, "/companies", "companies",
-                                                Bounds(None, bounds.upper),
+                                                Bounds(None, bounds.upper), stream.page_size,
                                                 params={"sort": None, "order": "desc"})
                 return
             except PageCapReached:
@@ -128,7 +128,8 @@ class V1(Generation):
                 yield record
 
     def conversations(self, stream: IntercomStream, bounds: Bounds) -> Iterator[dict]:
-        yield from readers.newest_first(stream, "/conversations", "conversations", bounds)
+        yield from readers.newest_first(stream, "/conversations", "conversations", bounds,
+                                        stream.page_size)
 
 
 class V2(Generation):

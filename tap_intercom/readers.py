@@ -23,7 +23,7 @@ SCROLL_LOCK = threading.Lock()  # one scroll at a time in this process: Intercom
 DAY = 86400
 MAX_WINDOWS = 64
 MIN_LATENCY_S = 0.04  # windows pay off only when requests spend their time waiting
-MAX_STALLS = 3  # scroll passes in a row that bring no new record before a read gives up
+MAX_STALLS = 3  # passes' worth of records received without a new one ends a scroll read
 
 
 class Source(t.Protocol):
@@ -194,20 +194,25 @@ def scroll(source: Source, path: str, key: str, wait_s: float,
     when Intercom drops the scroll is a new one started. A pass that may have skipped a page is
     followed by another, unless `total()` (the records Intercom holds, asked before each pass)
     shows every record was seen. Records in `seen` (which is updated) are not yielded. Passes go
-    on while they bring new records; MAX_STALLS in a row that bring none stop the read.
+    on while they bring new records: the read stops once it has received MAX_STALLS times the
+    longest pass's records without a new one.
     """
     seen = set() if seen is None else seen
-    stalls = 0
+    idle = longest = 0  # records received since the last new one; the most one pass received
     with SCROLL_LOCK:
         while True:
             expected = total() if total else None
-            reached = len(seen)
             current = ScrollPass(source, path, key, wait_s, pause)
+            received = 0
             try:
                 for record in current.records():
-                    if record["id"] not in seen:
-                        seen.add(record["id"])
-                        yield record
+                    received += 1
+                    if record["id"] in seen:
+                        idle += 1
+                        continue
+                    seen.add(record["id"])
+                    idle = 0
+                    yield record
                 if not current.possible_gaps:
                     return
                 why = f"{current.possible_gaps} page(s) may have been skipped"
@@ -215,11 +220,11 @@ def scroll(source: Source, path: str, key: str, wait_s: float,
                 why = f"Intercom ended the scroll ({exc})"
             if expected is not None and len(seen) >= expected:
                 return  # every record Intercom holds was seen: nothing can be missing
-            stalls = 0 if len(seen) > reached else stalls + 1
-            if stalls >= MAX_STALLS:
+            longest = max(longest, received)
+            if idle >= MAX_STALLS * max(longest, 1):
                 of = f" of {expected}" if expected is not None else ""
                 raise FatalAPIError(
-                    f"{path}: {MAX_STALLS} scroll passes in a row brought no new record "
+                    f"{path}: scroll passes brought no new record for {idle} records "
                     f"({len(seen)} read{of}); last: {why}")
             source.logger.warning("%s: %s; scrolling again (%d records read so far are not "
                                   "sent again)", path, why, len(seen))
@@ -232,7 +237,7 @@ class PageCapReached(Exception):
     """Intercom will not page deeper (10,000 records); the caller falls back to a scroll."""
 
 
-def newest_first(source: Source, path: str, key: str, bounds: Bounds,
+def newest_first(source: Source, path: str, key: str, bounds: Bounds, per_page: int = 60,
                  params: dict | None = None, max_restarts: int = 3) -> Iterator[dict]:
     """Records updated within `bounds`, read newest first from a 1.x page list.
 
@@ -241,7 +246,7 @@ def newest_first(source: Source, path: str, key: str, bounds: Bounds,
     shift pages forward; a falling `total_count` reveals that and the read starts over.
     """
     seen: set[str] = set()
-    query = {"per_page": 60, "sort": "updated_at", "order": "desc", **(params or {})}
+    query = {"per_page": per_page, "sort": "updated_at", "order": "desc", **(params or {})}
     for _ in range(max_restarts + 1):
         url, request_params, total = path, dict(query), None
         restarted = False

@@ -153,9 +153,9 @@ def test_passes_that_bring_nothing_stop_with_a_clear_error() -> None:
     # Intercom counts one record the scroll never serves, and every pass has a doubtful page.
     faults = {n: ("drop", False) for n in range(2, 200, 11)}
     api = FakeScrollApi(IDS, faults=faults)
-    with pytest.raises(FatalAPIError, match="3 scroll passes in a row brought no new record"):
+    with pytest.raises(FatalAPIError, match="scroll passes brought no new record"):
         read(api, total=len(IDS) + 1)
-    assert api.starts == readers.MAX_STALLS + 1
+    assert api.starts == readers.MAX_STALLS + 1  # the first brought every record it could
 
 
 def test_a_refused_permission_is_not_retried() -> None:
