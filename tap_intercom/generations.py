@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import typing as t
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -89,36 +90,46 @@ class V1(Generation):
         return stream_name != "admins" or record.get("type") == "admin"  # 1.x lists teams too
 
     def people(self, stream: IntercomStream, role: str, bounds: Bounds) -> Iterator[dict]:
+        """Page lists, newest first, up to their 10,000 cap; the scroll only for the rest.
+
+        A page list is asked for by number, so any failed page is simply asked for again,
+        while a failed scroll page may have moved the scroll on: page lists keep most reads,
+        full reads included, off the scroll.
+        """
         path, key = ("/users", "users") if role == "user" else ("/contacts", "contacts")
         sent: set[str] = set()
-        if bounds.lower is not None:
-            try:
-                for record in readers.newest_first(stream, path, key, bounds):
-                    sent.add(record["id"])
-                    yield record
-                return
-            except PageCapReached:
-                stream.logger.info("%s: more changes than a page list reaches; scrolling all",
-                                   stream.name)
-        for record in readers.scroll(stream, f"{path}/scroll", key):
-            if record["id"] not in sent and bounds.admits(record.get("updated_at")):
+        try:
+            for record in readers.newest_first(stream, path, key, bounds, stream.page_size):
+                sent.add(record["id"])
+                yield record
+            return
+        except PageCapReached:
+            stream.logger.info("%s: more records than a page list reaches; scrolling for the "
+                               "rest", stream.name)
+        for record in readers.scroll(stream, f"{path}/scroll", key, scroll_wait(stream),
+                                     total=functools.partial(list_total, stream, path),
+                                     seen=sent):
+            if bounds.admits(record.get("updated_at")):
                 yield record
 
     def companies(self, stream: IntercomStream, bounds: Bounds, source: str) -> Iterator[dict]:
         if source == "list":
             try:
                 yield from readers.newest_first(stream, "/companies", "companies",
-                                                Bounds(None, bounds.upper),
+                                                Bounds(None, bounds.upper), stream.page_size,
                                                 params={"sort": None, "order": "desc"})
                 return
             except PageCapReached:
                 stream.logger.info("companies: over 10,000 companies; scrolling instead")
-        for record in readers.scroll(stream, "/companies/scroll", "companies"):
+        for record in readers.scroll(stream, "/companies/scroll", "companies",
+                                     scroll_wait(stream),
+                                     total=functools.partial(company_total, stream)):
             if bounds.admits(record.get("updated_at")):
                 yield record
 
     def conversations(self, stream: IntercomStream, bounds: Bounds) -> Iterator[dict]:
-        yield from readers.newest_first(stream, "/conversations", "conversations", bounds)
+        yield from readers.newest_first(stream, "/conversations", "conversations", bounds,
+                                        stream.page_size)
 
 
 class V2(Generation):
@@ -160,7 +171,8 @@ class V2(Generation):
                         yield record
                 page += 1
             return
-        for record in readers.scroll(stream, "/companies/scroll", "data"):
+        for record in readers.scroll(stream, "/companies/scroll", "data", scroll_wait(stream),
+                                     total=functools.partial(company_total, stream)):
             if bounds.admits(record.get("updated_at")):
                 yield record
 
@@ -190,6 +202,30 @@ class V2(Generation):
         yield total_row("segment", len(stream.fetch("GET", "/segments").get("segments") or []))
         conversations = stream.fetch("GET", "/conversations", params={"per_page": 1})
         yield total_row("conversation", conversations.get("total_count"))
+
+
+def scroll_wait(stream: IntercomStream) -> float:
+    """How long a scroll held by another client is waited for (`scroll_wait_seconds`)."""
+    return float(stream.config["scroll_wait_seconds"])
+
+
+def list_total(stream: IntercomStream, path: str) -> int | None:
+    """How many people a 1.x page list holds: what a scroll of them must reach."""
+    return stream.fetch("GET", path, params={"per_page": 1}).get("total_count")
+
+
+def company_total(stream: IntercomStream) -> int | None:
+    """How many companies /counts reports (page lists leave out those without users).
+
+    None when /counts is not served or not permitted: the scroll then cannot be checked by
+    count, only by passes that had no failed page.
+    """
+    try:
+        body = stream.fetch("GET", "/counts")
+    except FatalAPIError:
+        return None
+    count = (body.get("company") or {}).get("count")
+    return int(count) if isinstance(count, int) else None
 
 
 def total_row(entity: str, count: int | None) -> dict:

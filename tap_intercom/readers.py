@@ -3,33 +3,48 @@
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import threading
 import time
 import typing as t
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from urllib3.exceptions import NewConnectionError
 
 from intercom_client.errors import error_detail
+from intercom_client.http import DEFAULT_MAX_TRIES, wait_before_retry
 from tap_intercom.concurrency import ordered_chain, ordered_map
-
-if t.TYPE_CHECKING:
-    from tap_intercom.client import IntercomStream
 
 SCROLL_LOCK = threading.Lock()  # one scroll at a time in this process: Intercom allows one per app
 DAY = 86400
 MAX_WINDOWS = 64
 MIN_LATENCY_S = 0.04  # windows pay off only when requests spend their time waiting
+MAX_STALLS = 3  # passes' worth of records received without a new one ends a scroll read
+
+
+class Source(t.Protocol):
+    """What a reader needs from a stream: a name for messages, a logger and one request."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def logger(self) -> logging.Logger: ...
+
+    def fetch(self, method: str, path: str, params: dict | None = None,
+              body: dict | None = None, retry: bool = True) -> dict: ...
 
 
 class ScrollBusyError(FatalAPIError):
     """Another client holds the app's only scroll for longer than we wait."""
 
 
-class ScrollBrokenError(Exception):
-    """A scroll page failed; the scroll must start again (its position is unknown)."""
+class ScrollGoneError(Exception):
+    """Intercom dropped the scroll (expired, or "please restart the scroll operation")."""
 
 
 @dataclass(frozen=True)
@@ -52,65 +67,167 @@ def _code(exc: Exception) -> str | None:
     return code or (error_detail(response)[0] if response is not None else None)
 
 
+def _status(exc: Exception) -> int | None:
+    """The HTTP status behind an API error, if a response came at all."""
+    status = getattr(exc, "status", None)
+    response = getattr(exc, "response", None)
+    return status or (response.status_code if response is not None else None)
+
+
 # -- scroll -----------------------------------------------------------------------------------------
 
+UNMOVED, GONE, UNKNOWN = "unmoved", "gone", "unknown"
 
-def scroll(stream: IntercomStream, path: str, key: str, max_restarts: int = 5) -> Iterator[dict]:
-    """Every record of a scroll once; a failed page restarts the scroll and skips what was sent.
 
-    A continuation page is never retried with the same scroll_param: Intercom may have moved the
-    scroll on before failing, so retrying could silently skip a page.
+def scroll_failure(exc: Exception) -> str | None:
+    """What a failed scroll request tells about the scroll; None when it is no scroll matter.
+
+    UNMOVED: Intercom refused the request before serving it, so the same scroll_param fetches
+    the same page again: a 429 (the rate limiter answers in front of the API), a 503 (the
+    service did not take the request) and a connection that was never opened.
+    GONE: Intercom ended the scroll: 404 "scroll parameter not found" after idle expiry, or a
+    500 "please restart the scroll operation"; a new scroll is the only way on.
+    UNKNOWN: the request may have been served and its answer lost (other 5xx, timeouts, dropped
+    connections, truncated, empty or non-JSON 200s); the scroll_param may be the same on every
+    page, so the page may have been skipped.
     """
-    seen: set[str] = set()
-    wait_s = float(stream.config.get("scroll_wait_seconds") or 90)
-    with SCROLL_LOCK:
-        for attempt in range(max_restarts + 1):
+    status = _status(exc)
+    if status in (429, 503):
+        return UNMOVED
+    if isinstance(exc, requests.exceptions.ConnectTimeout) or isinstance(
+            getattr(exc.args[0] if exc.args else None, "reason", None), NewConnectionError):
+        return UNMOVED
+    if status == 404 or (status == 500 and "restart the scroll" in str(exc).lower()):
+        return GONE
+    if isinstance(exc, RetriableAPIError | requests.exceptions.RequestException
+                  | ConnectionResetError):
+        return UNKNOWN
+    return None
+
+
+@dataclass
+class ScrollPass:
+    """One scroll from its first page to its empty last page, and what may be missing from it."""
+
+    source: Source
+    path: str
+    key: str
+    wait_s: float
+    pause: Callable[[int], None]
+    possible_gaps: int = 0
+
+    def records(self) -> Iterator[dict]:
+        body = self.start()
+        while body.get(self.key):
+            yield from body[self.key]
+            body = self.next_page(body.get("scroll_param"))
+
+    def next_page(self, param: str | None) -> dict:
+        """The page after `param`, retried in place; an UNKNOWN failure may leave a gap."""
+        last: Exception | None = None
+        for attempt in range(DEFAULT_MAX_TRIES):
             try:
-                for record in _scroll_once(stream, path, key, wait_s):
-                    if record["id"] not in seen:
-                        seen.add(record["id"])
-                        yield record
-                return
-            except ScrollBrokenError as exc:
-                if attempt == max_restarts:
-                    raise FatalAPIError(f"{path}: the scroll failed {attempt + 1} times; "
-                                        f"last error: {exc}") from None
-                stream.logger.warning("%s: restarting the scroll after %s (%d records sent so "
-                                      "far are not sent again)", path, exc, len(seen))
+                return self.source.fetch("GET", self.path, params={"scroll_param": param},
+                                         retry=False)
+            except Exception as exc:
+                kind = scroll_failure(exc)
+                if kind is None:
+                    raise
+                if kind == GONE:
+                    raise ScrollGoneError(_first_line(exc)) from None
+                if kind == UNKNOWN:
+                    self.possible_gaps += 1
+                last = exc
+                self.source.logger.info("%s: scroll page failed (%s); asking again", self.path,
+                                        _first_line(exc))
+                self.pause(attempt)
+        raise FatalAPIError(f"{self.path}: a scroll page failed {DEFAULT_MAX_TRIES} times; "
+                            f"last error: {_first_line(last)}")
 
+    def start(self) -> dict:
+        """The first page of a new scroll, waiting (bounded) while another scroll holds the slot.
 
-def _scroll_once(stream: IntercomStream, path: str, key: str, wait_s: float) -> Iterator[dict]:
-    body = _start_scroll(stream, path, wait_s)
-    while body.get(key):
-        yield from body[key]
-        param = body.get("scroll_param")
-        try:
-            body = stream.fetch("GET", path, params={"scroll_param": param}, retry=False)
-        except (RetriableAPIError, FatalAPIError, OSError) as exc:
-            raise ScrollBrokenError(str(exc).splitlines()[0]) from None
-        except Exception as exc:  # connection errors, broken bodies
-            raise ScrollBrokenError(type(exc).__name__ + ": " + str(exc)[:200]) from None
-
-
-def _start_scroll(stream: IntercomStream, path: str, wait_s: float) -> dict:
-    """The first page of a new scroll, waiting (bounded) while another scroll holds the slot."""
-    deadline = time.monotonic() + wait_s
-    delay = 2.0
-    while True:
-        try:
-            return stream.fetch("GET", path)
-        except FatalAPIError as exc:
-            if _code(exc) != "scroll_exists":
-                raise
+        When a first answer is lost, Intercom may have opened the scroll for us; it then holds
+        the slot until it expires, and is waited out like any other client's.
+        """
+        deadline: float | None = None
+        delay, failures, lost_first = 2.0, 0, False
+        while True:
+            try:
+                return self.source.fetch("GET", self.path, retry=False)
+            except FatalAPIError as exc:
+                if _code(exc) != "scroll_exists":
+                    raise
+            except Exception as exc:
+                kind = scroll_failure(exc)
+                if kind is None or failures + 1 >= DEFAULT_MAX_TRIES:
+                    raise
+                lost_first = lost_first or kind != UNMOVED
+                self.pause(failures)
+                failures += 1
+                continue
+            deadline = deadline or time.monotonic() + self.wait_s
             if time.monotonic() + delay > deadline:
+                cause = ("a scroll this run opened, whose first answer was lost, or another client"
+                         if lost_first else "another client")
                 raise ScrollBusyError(
-                    f"{path}: another client holds this Intercom app's only scroll "
-                    f"(scroll_exists) and it was not released within {wait_s:.0f} s; "
-                    "stop the other export or retry in a minute") from None
-            stream.logger.info("%s: another scroll is open (scroll_exists); waiting %.0f s",
-                               path, delay)
+                    f"{self.path}: {cause} holds this Intercom app's only scroll (scroll_exists) "
+                    f"and it was not released within {self.wait_s:.0f} s; stop the other export "
+                    "or retry in a minute") from None
+            self.source.logger.info("%s: another scroll is open (scroll_exists); waiting %.0f s",
+                                    self.path, delay)
             time.sleep(delay)
             delay = min(delay * 1.5, 15.0)
+
+
+def _first_line(exc: BaseException | None) -> str:
+    text = str(exc).splitlines()[0] if exc is not None and str(exc) else ""
+    return text[:200] or type(exc).__name__
+
+
+def scroll(source: Source, path: str, key: str, wait_s: float,
+           total: Callable[[], int | None] | None = None, seen: set[str] | None = None,
+           pause: Callable[[int], None] = wait_before_retry) -> Iterator[dict]:
+    """Every record of a scroll once, however its pages fail.
+
+    A failed page is asked for again with the same scroll_param (see `scroll_failure`); only
+    when Intercom drops the scroll is a new one started. A pass that may have skipped a page is
+    followed by another, unless `total()` (the records Intercom holds, asked before each pass)
+    shows every record was seen. Records in `seen` (which is updated) are not yielded. Passes go
+    on while they bring new records: the read stops once it has received MAX_STALLS times the
+    longest pass's records without a new one.
+    """
+    seen = set() if seen is None else seen
+    idle = longest = 0  # records received since the last new one; the most one pass received
+    with SCROLL_LOCK:
+        while True:
+            expected = total() if total else None
+            current = ScrollPass(source, path, key, wait_s, pause)
+            received = 0
+            try:
+                for record in current.records():
+                    received += 1
+                    if record["id"] in seen:
+                        idle += 1
+                        continue
+                    seen.add(record["id"])
+                    idle = 0
+                    yield record
+                if not current.possible_gaps:
+                    return
+                why = f"{current.possible_gaps} page(s) may have been skipped"
+            except ScrollGoneError as exc:
+                why = f"Intercom ended the scroll ({exc})"
+            if expected is not None and len(seen) >= expected:
+                return  # every record Intercom holds was seen: nothing can be missing
+            longest = max(longest, received)
+            if idle >= MAX_STALLS * max(longest, 1):
+                of = f" of {expected}" if expected is not None else ""
+                raise FatalAPIError(
+                    f"{path}: scroll passes brought no new record for {idle} records "
+                    f"({len(seen)} read{of}); last: {why}")
+            source.logger.warning("%s: %s; scrolling again (%d records read so far are not "
+                                  "sent again)", path, why, len(seen))
 
 
 # -- 1.x page lists ---------------------------------------------------------------------------------
@@ -120,7 +237,7 @@ class PageCapReached(Exception):
     """Intercom will not page deeper (10,000 records); the caller falls back to a scroll."""
 
 
-def newest_first(stream: IntercomStream, path: str, key: str, bounds: Bounds,
+def newest_first(source: Source, path: str, key: str, bounds: Bounds, per_page: int = 60,
                  params: dict | None = None, max_restarts: int = 3) -> Iterator[dict]:
     """Records updated within `bounds`, read newest first from a 1.x page list.
 
@@ -129,20 +246,20 @@ def newest_first(stream: IntercomStream, path: str, key: str, bounds: Bounds,
     shift pages forward; a falling `total_count` reveals that and the read starts over.
     """
     seen: set[str] = set()
-    query = {"per_page": 60, "sort": "updated_at", "order": "desc", **(params or {})}
+    query = {"per_page": per_page, "sort": "updated_at", "order": "desc", **(params or {})}
     for _ in range(max_restarts + 1):
         url, request_params, total = path, dict(query), None
         restarted = False
         while url:
             try:
-                body = stream.fetch("GET", url, params=request_params)
+                body = source.fetch("GET", url, params=request_params)
             except FatalAPIError as exc:
                 if _code(exc) == "bad_request" and "scroll" in str(exc):
                     raise PageCapReached(str(exc)) from None
                 raise
             count = body.get("total_count")
             if total is not None and count is not None and count < total:
-                stream.logger.info("%s: records were removed while paging; reading again", path)
+                source.logger.info("%s: records were removed while paging; reading again", path)
                 restarted = True
                 break
             total = count if count is not None else total
@@ -156,6 +273,7 @@ def newest_first(stream: IntercomStream, path: str, key: str, bounds: Bounds,
             url, request_params = (body.get("pages") or {}).get("next"), None
         if not restarted:
             return
+    raise FatalAPIError(f"{path}: records kept being removed while paging; read again later")
 
 
 # -- 2.x search -----------------------------------------------------------------------------------------
@@ -179,14 +297,14 @@ def _window_query(base: list[dict], lower: int | None, upper: int | None) -> dic
 class SearchPlan:
     """A search split into day-aligned windows that tile the range exactly."""
 
-    stream: IntercomStream
+    source: Source
     path: str
     key: str
     base: list[dict]
     per_page: int
 
     def count(self, lower: int | None, upper: int | None) -> int:
-        body = self.stream.fetch("POST", self.path, body={
+        body = self.source.fetch("POST", self.path, body={
             "query": _window_query(self.base, lower, upper), "pagination": {"per_page": 1}})
         return int(body.get("total_count") or 0)
 
@@ -197,7 +315,7 @@ class SearchPlan:
         return total, time.monotonic() - asked
 
     def earliest(self) -> int | None:
-        body = self.stream.fetch("POST", self.path, body={
+        body = self.source.fetch("POST", self.path, body={
             "query": _window_query(self.base, None, None), "pagination": {"per_page": 1},
             "sort": {"field": "updated_at", "order": "ascending"}})
         rows = body.get(self.key) or []
@@ -253,7 +371,7 @@ class SearchPlan:
             pagination: dict = {"per_page": self.per_page}
             if cursor:
                 pagination["starting_after"] = cursor
-            body = self.stream.fetch("POST", self.path, body={**body_base,
+            body = self.source.fetch("POST", self.path, body={**body_base,
                                                                "pagination": pagination})
             yield body.get(self.key) or []
             cursor = ((body.get("pages") or {}).get("next") or {}).get("starting_after")
@@ -261,14 +379,14 @@ class SearchPlan:
                 return
 
 
-def search(stream: IntercomStream, path: str, key: str, base: list[dict], bounds: Bounds,
+def search(source: Source, path: str, key: str, base: list[dict], bounds: Bounds,
            per_page: int, workers: int, window_target: int = 3000) -> Iterator[dict]:
     """Records within `bounds` in ascending updated_at order, windows fetched concurrently."""
-    plan = SearchPlan(stream, path, key, base, per_page)
+    plan = SearchPlan(source, path, key, base, per_page)
     windows = (plan.windows(bounds.lower, bounds.upper, window_target, workers)
                if workers > 1 else [(bounds.lower, None)])  # windows only help side by side
     if len(windows) > 1:
-        stream.logger.info("%s: reading %d day windows with %d workers", stream.name,
+        source.logger.info("%s: reading %d day windows with %d workers", source.name,
                            len(windows), workers)
     producers = [functools.partial(plan.pages, window) for window in windows]
     for page in ordered_chain(producers, workers):

@@ -184,23 +184,6 @@ def test_scroll_held_too_long_is_a_clear_error(admin: SandboxClient, sandbox: Sa
     assert "Traceback" not in run.stderr
 
 
-@pytest.mark.parametrize("fault", [
-    {"kind": "scroll_restart", "route": "/users/scroll", "after": 3, "times": 1},
-    {"kind": "slow", "route": "/users/scroll", "after": 4, "times": 1, "delay_s": 1.5},
-    {"kind": "503", "route": "/users/scroll", "after": 2, "times": 1},
-])
-def test_broken_scroll_restarts_without_repeats(admin: SandboxClient, sandbox: Sandbox,
-                                                fault: dict) -> None:
-    admin.faults([fault])
-    try:
-        run = run_tap(tap_config(sandbox, "1.4", request_timeout=30), streams={"users"})
-    finally:
-        admin.faults([])
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert "restarting the scroll" in run.stderr
-    assert len(run.records["users"]) == len(run.ids("users")) == len(admin.snapshot("users"))
-
-
 def test_a_vanished_conversation_is_skipped(admin: SandboxClient, sandbox: Sandbox) -> None:
     gone = admin.snapshot("conversations")[3]["id"]
     admin.faults([{"kind": "404", "route": f"/conversations/{gone}"}])
