@@ -91,13 +91,20 @@ class IntercomHttp:
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else self.base + path
 
-    def request(self, method: str, path: str, *, expect_body: bool = True,
+    def request(self, method: str, path: str, *, applied_status: int | None = None,
                 retry: bool = True, **kwargs: Any) -> requests.Response:
-        """Send a request; transient failures are retried with jittered exponential backoff."""
+        """Send a request; transient failures are retried with jittered exponential backoff.
+
+        A success must carry a JSON body, or with `applied_status` be exactly that status (for
+        writes Intercom answers without a body): any other answer does not prove the request was
+        applied and is retried like a failure."""
         def send() -> requests.Response:
             response = self.session.request(method, self.url(path), timeout=self.timeout,
                                             **kwargs)
-            check_response(response, expect_body)
+            check_response(response, expect_body=applied_status is None)
+            if applied_status is not None and response.status_code != applied_status:
+                raise RetriableError(f"{method} {path} answered {response.status_code}, not "
+                                     f"{applied_status}: not proven applied", response)
             return response
         if not retry:
             return send()
