@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MELTANO_VENV ?= .venv-meltano
 MELTANO := $(MELTANO_VENV)/bin/meltano
 
-.PHONY: install warehouse meltano demo test lint bench
+.PHONY: install warehouse meltano demo test lint bench readme
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ meltano: .meltano/.installed
 
 demo: install warehouse meltano
 	$(BIN)/python -m scripts.demo
+
+# The README's settings tables, from each plugin's --about --format=markdown.
+readme: install
+	$(BIN)/python -m scripts.readme_settings
 
 lint: install
 	$(BIN)/ruff check .

@@ -12,12 +12,12 @@ import requests
 
 from intercom_client.errors import RetriableError, check_response, parse_json
 from intercom_client.pacing import RateLimitPacer, shared_pacer
-from intercom_client.settings import DEFAULT_VERSION, base_url
+from intercom_client.settings import base_url
 
 TRANSIENT = (RetriableError, requests.exceptions.ConnectionError, requests.exceptions.Timeout,
              requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError,
              ConnectionResetError)
-DEFAULT_MAX_TRIES = 8
+MAX_TRIES = 8  # tries of one request, for the tap's streams and IntercomHttp alike
 MAX_WAIT_S = 30.0  # the longest pause between two tries
 
 
@@ -36,7 +36,7 @@ def intercom_headers(config: Mapping[str, Any], user_agent: str) -> dict[str, st
     return {
         "Authorization": f"Bearer {config['access_token']}",
         "Accept": "application/json",
-        "Intercom-Version": str(config.get("api_version") or DEFAULT_VERSION),
+        "Intercom-Version": config["api_version"],
         "User-Agent": config.get("user_agent") or user_agent,
     }
 
@@ -61,10 +61,10 @@ class IntercomHttp:
     """Requests with retries for code outside singer-sdk streams (the target, discovery)."""
 
     def __init__(self, config: Mapping[str, Any], user_agent: str,
-                 max_tries: int = DEFAULT_MAX_TRIES, pacer: RateLimitPacer | None = None) -> None:
+                 max_tries: int = MAX_TRIES, pacer: RateLimitPacer | None = None) -> None:
         self.base = base_url(config)
         self.headers = intercom_headers(config, user_agent)
-        self.timeout = float(config.get("request_timeout") or 300)
+        self.timeout = float(config["request_timeout"])
         self.max_tries = max_tries
         self.pacer = pacer or shared_pacer()
         self._local = threading.local()
@@ -91,13 +91,20 @@ class IntercomHttp:
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else self.base + path
 
-    def request(self, method: str, path: str, *, expect_body: bool = True,
+    def request(self, method: str, path: str, *, applied_status: int | None = None,
                 retry: bool = True, **kwargs: Any) -> requests.Response:
-        """Send a request; transient failures are retried with jittered exponential backoff."""
+        """Send a request; transient failures are retried with jittered exponential backoff.
+
+        A success must carry a JSON body, or with `applied_status` be exactly that status (for
+        writes Intercom answers without a body): any other answer does not prove the request was
+        applied and is retried like a failure."""
         def send() -> requests.Response:
             response = self.session.request(method, self.url(path), timeout=self.timeout,
                                             **kwargs)
-            check_response(response, expect_body)
+            check_response(response, expect_body=applied_status is None)
+            if applied_status is not None and response.status_code != applied_status:
+                raise RetriableError(f"{method} {path} answered {response.status_code}, not "
+                                     f"{applied_status}: not proven applied", response)
             return response
         if not retry:
             return send()

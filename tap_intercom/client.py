@@ -16,8 +16,8 @@ from singer_sdk.singerlib import RecordMessage
 from singer_sdk.singerlib.catalog import SelectionMask
 
 from intercom_client.errors import FatalError, NotFoundError, RetriableError, check_response, parse_json
-from intercom_client.http import PacedSession, retry_waits
-from intercom_client.settings import DEFAULT_VERSION, base_url
+from intercom_client.http import MAX_TRIES, PacedSession, retry_waits
+from intercom_client.settings import base_url
 from tap_intercom.convert import RecordConverter
 
 if t.TYPE_CHECKING:
@@ -53,7 +53,7 @@ class IntercomStream(RESTStream):
     records_jsonpath = "$[*]"
     # Records are JSON from Intercom and the converter types them by schema: skip the SDK's pass.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
-    backoff_max_tries_setting = 8
+    backoff_max_tries_setting = MAX_TRIES
     _sessions = threading.local()
 
     @property
@@ -77,7 +77,7 @@ class IntercomStream(RESTStream):
     @property
     def http_headers(self) -> dict:
         return {"Accept": "application/json", "User-Agent": self.user_agent,
-                "Intercom-Version": str(self.config.get("api_version") or DEFAULT_VERSION)}
+                "Intercom-Version": self.config["api_version"]}
 
     @property
     def user_agent(self) -> str:
@@ -93,7 +93,7 @@ class IntercomStream(RESTStream):
 
     @property
     def timeout(self) -> int:
-        return int(self.config.get("request_timeout") or 300)
+        return self.config["request_timeout"]
 
     @property
     def backoff_max_tries(self) -> int:

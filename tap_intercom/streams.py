@@ -23,11 +23,16 @@ class SchemaStream(IntercomStream):
 
     @property
     def page_size(self) -> int:
-        return min(int(self.config.get("page_size") or 150), self.generation.max_page_size)
+        return min(self.config["page_size"], self.generation.max_page_size)
 
     @property
     def max_workers(self) -> int:
-        return max(1, int(self.config.get("max_workers") or 8))
+        return self.config["max_workers"]
+
+    @property
+    def scroll_wait_seconds(self) -> float:
+        """How long a scroll waits for another client's scroll to be released."""
+        return self.config["scroll_wait_seconds"]
 
 
 class ListStream(SchemaStream):
@@ -95,7 +100,7 @@ class IncrementalStream(SchemaStream):
         start = self.get_starting_timestamp(context)
         lower = None
         if start is not None:
-            lookback = int(self.config.get("lookback_window_days") or 0) * DAY
+            lookback = self.config["lookback_window_days"] * DAY
             lower = int(start.timestamp()) - lookback
         return Bounds(lower, self._sync_started_at)
 
@@ -135,7 +140,7 @@ class CompaniesStream(IncrementalStream):
     is_sorted = False
 
     def get_records(self, context: dict | None) -> Iterable[dict]:
-        source = self.config.get("companies_source") or "scroll"
+        source = self.config["companies_source"]
         yield from self.generation.companies(self, self.bounds(context), source)
 
 

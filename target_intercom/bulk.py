@@ -21,7 +21,7 @@ import orjson
 import requests
 
 from intercom_client.errors import FatalError, IntercomError, NotFoundError, RetriableError, parse_json
-from intercom_client.http import TRANSIENT, IntercomHttp, wait_before_retry
+from intercom_client.http import MAX_TRIES, TRANSIENT, IntercomHttp, wait_before_retry
 from target_intercom.errors import (
     OutcomeUnknown,
     TargetError,
@@ -36,7 +36,6 @@ from target_intercom.settings import TargetSettings
 BULK_RESOURCES = {"users": ("users", "user"), "leads": ("contacts", "contact"),
                   "events": ("events", "event")}
 DONE_TASK_STATES = {"completed", "completed_with_errors", "failed"}
-MAX_TRIES = 8
 PROGRESS_EVERY_S = 10.0
 
 

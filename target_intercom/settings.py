@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from singer_sdk import typing as th
 
 from intercom_client import settings as connection
-from intercom_client.settings import SettingsError
 from target_intercom.errors import StreamNotMapped
 
 OBJECTS = ("users", "leads", "companies", "events")
@@ -25,7 +23,8 @@ STREAM_SCHEMA = th.ObjectType(
     th.Property("columns", th.ObjectType(additional_properties=th.StringType),
                 description="Input column -> Intercom field, e.g. {\"customer_id\": \"user_id\", "
                             "\"tier\": \"custom_attributes.plan_tier\"}"),
-    th.Property("custom_attributes", th.CustomType({"anyOf": [
+    # oneOf, not anyOf: the SDK appends "null" to an anyOf as a bare string, which is no schema
+    th.Property("custom_attributes", th.CustomType({"oneOf": [
         {"type": "string", "enum": ["all"]}, {"type": "array", "items": {"type": "string"}}]}),
         description="Other columns sent as custom attributes (event metadata): \"all\" or a list"),
     th.Property("delete_column", th.StringType,
@@ -38,22 +37,23 @@ CONFIG_SCHEMA = th.PropertiesList(
     *connection.connection_properties(
         "1.0-1.4 write through bulk jobs, 2.0-2.16 by upserts",
         "Concurrent requests on the 2.x upsert path (and 1.x companies)"),
-    th.Property("object_mapping", th.ObjectType(additional_properties=th.StringType),
+    th.Property("object_mapping",
+                th.ObjectType(additional_properties=th.StringType(allowed_values=list(OBJECTS))),
                 description="Stream name -> Intercom object (users, leads, companies, events)"),
     th.Property("streams", th.ObjectType(additional_properties=STREAM_SCHEMA),
                 description="Per input stream: object, columns, custom_attributes, delete_column"),
-    th.Property("errors_path", th.StringType, default="target-intercom-errors.jsonl",
+    th.Property("errors_path", th.StringType(min_length=1), default="target-intercom-errors.jsonl",
                 description="JSON Lines file that every failed or invalid record is appended to"),
-    th.Property("batch_size", th.IntegerType, default=MAX_BULK_ITEMS,
+    th.Property("batch_size", th.IntegerType(minimum=1, maximum=MAX_BULK_ITEMS), default=MAX_BULK_ITEMS,
                 description="Items per 1.x bulk request (at most 100)"),
-    th.Property("job_poll_interval_s", th.NumberType, default=2.0,
+    th.Property("job_poll_interval_s", th.NumberType(minimum=0), default=2.0,
                 description="Seconds between polls of a 1.x bulk job"),
-    th.Property("job_timeout_s", th.NumberType, default=900.0,
+    th.Property("job_timeout_s", th.NumberType(minimum=0), default=900.0,
                 description="Seconds to wait for a 1.x bulk job's tasks before giving up"),
-    th.Property("lost_submit_wait_s", th.NumberType, default=5.0,
+    th.Property("lost_submit_wait_s", th.NumberType(minimum=0), default=5.0,
                 description="After a bulk submit's answer is lost: seconds to wait for it to "
                             "appear in the job before resending it"),
-    th.Property("max_failure_rate", th.NumberType,
+    th.Property("max_failure_rate", th.NumberType(minimum=0, maximum=1),
                 description="Fail the run when more than this share (0-1) of records fail"),
     th.Property("dry_run", th.BooleanType, default=False,
                 description="Validate and report what would be sent, without writing"),
@@ -96,38 +96,19 @@ class TargetSettings:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TargetSettings:
-        """Check the config; a SettingsError names the first setting that cannot work."""
-        connection.check(config)
-        version = str(config.get("api_version") or connection.DEFAULT_VERSION)
-        batch_size = config.get("batch_size", MAX_BULK_ITEMS)
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) \
-                or not 1 <= batch_size <= MAX_BULK_ITEMS:
-            raise SettingsError(f"batch_size must be 1-{MAX_BULK_ITEMS}, not {batch_size!r}")
-        rate = number(config, "max_failure_rate", None)
-        if rate is not None and not 0 <= rate <= 1:
-            raise SettingsError(f"max_failure_rate must be a share between 0 and 1, not {rate:g}")
-        seconds = {name: number(config, name, default) for name, default in (
-            ("job_poll_interval_s", 2.0), ("job_timeout_s", 900.0), ("lost_submit_wait_s", 5.0))}
-        for name, value in seconds.items():
-            if value is None or value < 0:
-                raise SettingsError(f"{name} must be a number of seconds >= 0")
-        streams = config.get("streams") or {}
-        object_mapping = config.get("object_mapping") or {}
-        named = {f"streams.{n}.object": s.get("object") for n, s in streams.items()}
-        named.update({f"object_mapping.{n}": o for n, o in object_mapping.items()})
-        for where, obj in named.items():
-            if obj is not None and obj not in OBJECTS:
-                raise SettingsError(f"{where} must be one of {', '.join(OBJECTS)}, not {obj!r}")
+        """The settings of a config already checked against CONFIG_SCHEMA, defaults filled in."""
+        rate = config.get("max_failure_rate")
         return cls(
-            generation=connection.api_generation(version), api_version=version,
-            errors_path=str(config.get("errors_path") or "target-intercom-errors.jsonl"),
-            batch_size=batch_size,
-            max_failure_rate=rate, **seconds,
-            dry_run=bool(config.get("dry_run", False)),
-            send_nulls=bool(config.get("send_nulls", False)),
-            delete_mode=str(config.get("delete_mode") or "archive"),
-            max_workers=int(config.get("max_workers") or 8),
-            streams=streams, object_mapping=object_mapping,
+            generation=connection.api_generation(config["api_version"]),
+            api_version=config["api_version"], errors_path=config["errors_path"],
+            batch_size=config["batch_size"],
+            job_poll_interval_s=float(config["job_poll_interval_s"]),
+            job_timeout_s=float(config["job_timeout_s"]),
+            lost_submit_wait_s=float(config["lost_submit_wait_s"]),
+            max_failure_rate=None if rate is None else float(rate),
+            dry_run=config["dry_run"], send_nulls=config["send_nulls"],
+            delete_mode=config["delete_mode"], max_workers=config["max_workers"],
+            streams=config.get("streams") or {}, object_mapping=config.get("object_mapping") or {},
         )
 
     def stream(self, name: str) -> StreamSettings:
@@ -147,13 +128,3 @@ class TargetSettings:
             name=name, object=obj, columns=dict(given.get("columns") or {}),
             custom_attributes=None if selection == "all" else tuple(selection),
             delete_column=given.get("delete_column"))
-
-
-def number(config: Mapping[str, Any], name: str, default: float | None) -> float | None:
-    """A numeric setting as a float (JSON config files give Decimals); SettingsError if not a number."""
-    value = config.get(name)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise SettingsError(f"{name} must be a number, not {value!r}")
-    return float(value)

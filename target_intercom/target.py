@@ -61,6 +61,12 @@ class TargetIntercom(OneLineFailures, Target):
                          base_url(self.config), ", dry run: nothing is sent" if self.settings.dry_run
                          else "")
 
+    def get_sink_class(self, stream_name: str) -> type[IntercomSink]:
+        """The sink class, once the stream is known to map to an object: a stream that maps to
+        nothing stops the run here, before the SDK sets up (and logs about) a sink."""
+        self.settings.stream(stream_name)
+        return super().get_sink_class(stream_name)
+
     def process_endofpipe(self) -> None:
         """Drain every sink, log the summary, and fail the run past `max_failure_rate`."""
         try:

@@ -226,7 +226,8 @@ class CompanyWrites:
 
 
 class EventWrites:
-    """Events: POST /events (202, no body); Intercom de-duplicates a resent event."""
+    """Events: POST /events, applied only when answered 202 (with no body); any other answer is
+    sent again, which is safe since Intercom de-duplicates events."""
 
     def __init__(self, http: IntercomHttp, settings: TargetSettings) -> None:
         self.http = http
@@ -235,4 +236,4 @@ class EventWrites:
         pass
 
     def apply(self, item: Item) -> None:
-        self.http.request("POST", "/events", json=item.payload, expect_body=False)
+        self.http.request("POST", "/events", json=item.payload, applied_status=202)

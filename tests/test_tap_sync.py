@@ -214,19 +214,6 @@ def test_pacing_keeps_429s_rare() -> None:
         sb.stop()
 
 
-@pytest.mark.parametrize(("settings", "message"), [
-    ({"api_version": "3.0"}, "api_version '3.0' is not an Intercom API version"),
-    ({"api_url": "ftp://example"}, "api_url 'ftp://example' must start with http"),
-    ({"region": "mars"}, "invalid config: 'mars' is not one of ['us', 'eu', 'au']"),
-    ({"page_size": "many"}, "invalid config: 'many' is not of type 'integer'"),
-])
-def test_bad_settings_are_one_line(sandbox: Sandbox, settings: dict, message: str) -> None:
-    run = run_tap({**tap_config(sandbox), **settings})
-    assert run.returncode != 0
-    assert run.stderr.strip().splitlines()[-1].startswith(f"tap-intercom: {message}")
-    assert sandbox.token not in run.stderr
-
-
 def test_missing_permission_names_it(admin: SandboxClient, sandbox: Sandbox) -> None:
     admin.faults([{"kind": "403", "route": "/conversations*"}])
     try:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -63,29 +60,6 @@ def test_a_run_writes_emits_state_and_logs_a_summary(secret_sandbox, client, tmp
         in result.stderr
     assert "written to" in result.stderr
     assert SECRET not in result.stderr + result.stdout + (tmp_path / "errors.jsonl").read_text()
-
-
-@pytest.mark.parametrize(("change", "fragment"), [
-    ({"access_token": None}, "access_token"),
-    ({"api_version": "3.0"}, "api_version '3.0'"),
-    ({"batch_size": 500}, "batch_size must be 1-100"),
-    ({"region": "mars"}, "region"),
-    ({"max_failure_rate": 2}, "max_failure_rate"),
-    ({"streams": {"users": {"object": "tickets"}}}, "tickets"),
-    ({"object_mapping": {"people": "persons"}}, "object_mapping.people"),
-])
-def test_bad_config_is_one_error_line(secret_sandbox, tmp_path, change, fragment):
-    config = {k: v for k, v in {**target_config(secret_sandbox, "1.4", tmp_path), **change}.items()
-              if v is not None}
-    result = run_cli(config, singer_text(users_messages(1)), tmp_path)
-    assert_one_clear_error(result, fragment)
-
-
-def test_unreadable_config_file_is_one_error_line(tmp_path):
-    exe = Path(sys.executable).with_name("target-intercom")
-    result = subprocess.run([str(exe), "--config", str(tmp_path / "missing.json")], input="",
-                            capture_output=True, text=True, timeout=60)
-    assert_one_clear_error(result, "cannot read --config")
 
 
 @pytest.mark.parametrize(("text", "fragment"), [

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from target_intercom.mapping import RecordMapper
-from target_intercom.settings import StreamSettings, TargetSettings
+from target_intercom.settings import StreamSettings
+from target_intercom.target import TargetIntercom
 
 T = 1748779200  # 2025-06-01T12:00:00Z
 
@@ -102,10 +103,11 @@ def test_deletes_carry_identifiers_only():
     assert (company.operation, company.payload) == ("delete", {"company_id": "9"})
 
 
-def test_stream_names_map_to_objects():
-    settings = TargetSettings.from_config({
+def test_stream_names_map_to_objects(tmp_path):
+    settings = TargetIntercom(config={
         "access_token": "t", "object_mapping": {"crm_people": "users"},
-        "streams": {"warehouse_events": {"object": "events", "custom_attributes": ["a"]}}})
+        "errors_path": str(tmp_path / "errors.jsonl"),
+        "streams": {"warehouse_events": {"object": "events", "custom_attributes": ["a"]}}}).settings
     assert settings.stream("crm_people").object == "users"
     assert settings.stream("contacts").object == "leads"
     assert settings.stream("analytics-companies").object == "companies"
