@@ -42,6 +42,7 @@ demo: install warehouse meltano
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: lint warehouse meltano
 	$(BIN)/pytest -q
@@ -49,3 +50,4 @@ test: lint warehouse meltano
 bench: install
 	$(BIN)/python benchmarks/sandbox_serving.py
 	$(BIN)/python benchmarks/target_push.py
+	$(BIN)/python benchmarks/tap_sync.py
