@@ -6,13 +6,14 @@ import typing as t
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from singer_sdk.exceptions import FatalAPIError
+from typing_extensions import override
 
+from intercom_client.errors import NotFoundError
 from tap_intercom import readers
 from tap_intercom.readers import Bounds, PageCapReached
 
 if t.TYPE_CHECKING:
-    from tap_intercom.client import IntercomStream
+    from tap_intercom.streams import SchemaStream
 
 COUNT_VARIANTS = (("conversation", None), ("conversation", "admin"), ("user", "tag"),
                   ("user", "segment"), ("company", "tag"), ("company", "segment"),
@@ -48,16 +49,16 @@ class Generation:
     def keep(self, stream_name: str, record: dict) -> bool:
         return True
 
-    def people(self, stream: IntercomStream, role: str, bounds: Bounds) -> Iterator[dict]:
+    def people(self, stream: SchemaStream, role: str, bounds: Bounds) -> Iterator[dict]:
         raise NotImplementedError
 
-    def companies(self, stream: IntercomStream, bounds: Bounds, source: str) -> Iterator[dict]:
+    def companies(self, stream: SchemaStream, bounds: Bounds, source: str) -> Iterator[dict]:
         raise NotImplementedError
 
-    def conversations(self, stream: IntercomStream, bounds: Bounds) -> Iterator[dict]:
+    def conversations(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:
         raise NotImplementedError
 
-    def count_rows(self, stream: IntercomStream) -> Iterator[dict]:
+    def count_rows(self, stream: SchemaStream) -> Iterator[dict]:
         """Rows of every /counts variant."""
         yield from count_rows(stream.fetch("GET", "/counts"), None, None)
         for kind, count in COUNT_VARIANTS:
@@ -76,6 +77,7 @@ class V1(Generation):
         "conversations": "conversations", "tags": "tags", "segments": "segments",
         "admins": "admins", "teams": "teams", "data_attributes": "data_attributes"}
 
+    @override
     def list_requests(self, stream_name: str) -> list[ListRequest]:
         if stream_name == "segments":
             return [ListRequest("/segments", {"include_count": "true"}, {"segment_type": "user"}),
@@ -85,10 +87,12 @@ class V1(Generation):
                     for m in ("customer", "company")]
         return super().list_requests(stream_name)
 
+    @override
     def keep(self, stream_name: str, record: dict) -> bool:
         return stream_name != "admins" or record.get("type") == "admin"  # 1.x lists teams too
 
-    def people(self, stream: IntercomStream, role: str, bounds: Bounds) -> Iterator[dict]:
+    @override
+    def people(self, stream: SchemaStream, role: str, bounds: Bounds) -> Iterator[dict]:
         path, key = ("/users", "users") if role == "user" else ("/contacts", "contacts")
         sent: set[str] = set()
         if bounds.lower is not None:
@@ -104,7 +108,8 @@ class V1(Generation):
             if record["id"] not in sent and bounds.admits(record.get("updated_at")):
                 yield record
 
-    def companies(self, stream: IntercomStream, bounds: Bounds, source: str) -> Iterator[dict]:
+    @override
+    def companies(self, stream: SchemaStream, bounds: Bounds, source: str) -> Iterator[dict]:
         if source == "list":
             try:
                 yield from readers.newest_first(stream, "/companies", "companies",
@@ -117,7 +122,8 @@ class V1(Generation):
             if bounds.admits(record.get("updated_at")):
                 yield record
 
-    def conversations(self, stream: IntercomStream, bounds: Bounds) -> Iterator[dict]:
+    @override
+    def conversations(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:
         yield from readers.newest_first(stream, "/conversations", "conversations", bounds)
 
 
@@ -135,6 +141,7 @@ class V2(Generation):
         "conversations": "conversations", "tags": "data", "segments": "segments",
         "admins": "admins", "teams": "teams", "data_attributes": "data"}
 
+    @override
     def list_requests(self, stream_name: str) -> list[ListRequest]:
         if stream_name == "segments":
             return [ListRequest("/segments", {"include_count": "true"}, {"segment_type": "user"})]
@@ -143,12 +150,14 @@ class V2(Generation):
                                 {"model": m}) for m in ("contact", "company", "conversation")]
         return super().list_requests(stream_name)
 
-    def people(self, stream: IntercomStream, role: str, bounds: Bounds) -> Iterator[dict]:
+    @override
+    def people(self, stream: SchemaStream, role: str, bounds: Bounds) -> Iterator[dict]:
         yield from readers.search(stream, "/contacts/search", "data",
                                   [{"field": "role", "operator": "=", "value": role}], bounds,
                                   stream.page_size, stream.max_workers)
 
-    def companies(self, stream: IntercomStream, bounds: Bounds, source: str) -> Iterator[dict]:
+    @override
+    def companies(self, stream: SchemaStream, bounds: Bounds, source: str) -> Iterator[dict]:
         if source == "list":
             page, pages = 1, 1
             while page <= pages:
@@ -164,20 +173,20 @@ class V2(Generation):
             if bounds.admits(record.get("updated_at")):
                 yield record
 
-    def conversations(self, stream: IntercomStream, bounds: Bounds) -> Iterator[dict]:
+    @override
+    def conversations(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:
         yield from readers.search(stream, "/conversations/search", "conversations", [], bounds,
                                   stream.page_size, stream.max_workers)
 
-    def count_rows(self, stream: IntercomStream) -> Iterator[dict]:
+    @override
+    def count_rows(self, stream: SchemaStream) -> Iterator[dict]:
         try:
             yield from super().count_rows(stream)
-        except FatalAPIError as exc:
-            if getattr(exc, "response", None) is None or exc.response.status_code != 404:
-                raise
+        except NotFoundError:
             stream.logger.info("counts: /counts is not served; deriving totals from lists")
             yield from self.derived_counts(stream)
 
-    def derived_counts(self, stream: IntercomStream) -> Iterator[dict]:
+    def derived_counts(self, stream: SchemaStream) -> Iterator[dict]:
         """Totals from `total_count` of searches and lists, where /counts is gone."""
         for entity, role in (("user", "user"), ("lead", "lead")):
             body = stream.fetch("POST", "/contacts/search", body={

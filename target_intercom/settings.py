@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from singer_sdk import typing as th
 
@@ -122,7 +122,7 @@ class TargetSettings:
             generation=connection.api_generation(version), api_version=version,
             errors_path=str(config.get("errors_path") or "target-intercom-errors.jsonl"),
             batch_size=batch_size,
-            max_failure_rate=rate, **seconds,
+            max_failure_rate=rate, **cast("dict[str, float]", seconds),
             dry_run=bool(config.get("dry_run", False)),
             send_nulls=bool(config.get("send_nulls", False)),
             delete_mode=str(config.get("delete_mode") or "archive"),

@@ -10,6 +10,7 @@ from singer_sdk import Target
 from singer_sdk.io_base import SingerReader
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 from singer_sdk.singerlib.json import deserialize_json
+from typing_extensions import override
 
 from intercom_client.cli import OneLineFailures
 from intercom_client.settings import base_url
@@ -27,6 +28,7 @@ class QuietSingerReader(SingerReader):
         super().__init__()
         self.line_number = 0
 
+    @override
     def deserialize_json(self, line: str) -> dict:
         self.line_number += 1
         try:
@@ -61,6 +63,7 @@ class TargetIntercom(OneLineFailures, Target):
                          base_url(self.config), ", dry run: nothing is sent" if self.settings.dry_run
                          else "")
 
+    @override
     def process_endofpipe(self) -> None:
         """Drain every sink, log the summary, and fail the run past `max_failure_rate`."""
         try:
@@ -77,6 +80,7 @@ class TargetIntercom(OneLineFailures, Target):
                 f"{self.outcomes.errors.path}")
 
     @classmethod
+    @override
     def get_plugin_version(cls) -> str:
         try:
             return metadata.version("intercom-connectors")
