@@ -42,7 +42,7 @@ class IntercomSink(BatchSink):
 
     def __init__(self, target: TargetIntercom, stream_name: str, schema: dict,
                  key_properties: list[str] | None) -> None:
-        self.intercom = target
+        self.target = target
         super().__init__(target, stream_name, schema, key_properties)
 
     @property
@@ -57,15 +57,15 @@ class IntercomSink(BatchSink):
 
     @override
     def setup(self) -> None:
-        settings = self.intercom.settings
+        settings = self.target.settings
         stream = settings.stream(self.stream_name)
-        self.outcomes = self.intercom.outcomes.stream(self.stream_name, stream.object)
+        self.outcomes = self.target.outcomes.stream(self.stream_name, stream.object)
         self.calls_before = self.outcomes.api_calls  # of earlier sinks of this stream
         self.mapper = RecordMapper(stream, settings.generation, settings.send_nulls, self.logger)
         self.http = None if settings.dry_run else IntercomHttp(
-            self.config, user_agent=self.intercom.user_agent)
+            self.config, user_agent=self.target.user_agent)
         self.writer: Writer = make_writer(settings, stream, self.http, self.outcomes,
-                                          self.intercom.job_slots, self.logger)
+                                          self.target.job_slots, self.logger)
 
     @override
     def process_record(self, record: dict, context: dict) -> None:
