@@ -46,6 +46,7 @@ readme: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: lint warehouse meltano
 	$(BIN)/pytest -q
@@ -53,3 +54,4 @@ test: lint warehouse meltano
 bench: install
 	$(BIN)/python benchmarks/sandbox_serving.py
 	$(BIN)/python benchmarks/target_push.py
+	$(BIN)/python benchmarks/tap_sync.py

@@ -9,10 +9,11 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, Any, ClassVar, NoReturn
 
 import click
 from singer_sdk.exceptions import ConfigValidationError
+from typing_extensions import override
 
 from intercom_client.validation import InputError, problems
 
@@ -85,6 +86,7 @@ class CheckedFile(click.ParamType):
         self.schema = schema
         self.on_error = on_error
 
+    @override
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> IO[str]:
         if not isinstance(value, str):
@@ -107,7 +109,7 @@ class OneLineFailures:
     and any failure ends in one error line and exit code 1."""
 
     name: str
-    config_jsonschema: dict
+    config_jsonschema: ClassVar[dict]
     catalog_jsonschema: dict | None = None
     state_jsonschema: dict | None = None
 
@@ -181,7 +183,7 @@ class OneLineFailures:
                         if v is not None and v != ""}
         schema = self.config_jsonschema
         self.append_builtin_config(schema)  # type: ignore[attr-defined]
-        found = problems(self._config, schema, fill_defaults=True)  # type: ignore[attr-defined]
+        found = problems(self._config, schema, fill_defaults=True)
         if found:
             raise InputError(f"invalid setting{'s' if len(found) > 1 else ''}: {'; '.join(found)}")
         return []

@@ -1,9 +1,17 @@
-"""How an Intercom response is judged: fine, worth retrying, or fatal with a clear message."""
+"""How an Intercom response is judged: fine, worth retrying, or fatal with a clear message.
+
+The one error family of the tap and the target, classified once in `check_response`. Its classes
+are also singer-sdk's `RetriableAPIError` and `FatalAPIError`, so the SDK's retry decorator and
+the tap's streams treat them as the SDK's own.
+"""
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 import orjson
 import requests
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 RETRY_STATUSES = {408, 409, 429, 500, 502, 503, 504}
 PERMISSIONS = (
@@ -38,11 +46,11 @@ class IntercomError(Exception):
         return self.response.status_code if self.response is not None else None
 
 
-class RetriableError(IntercomError):
+class RetriableError(IntercomError, RetriableAPIError):
     """A transient failure: server errors, rate limits, broken or empty bodies."""
 
 
-class FatalError(IntercomError):
+class FatalError(IntercomError, FatalAPIError):
     """A failure that retrying cannot fix: bad token, missing permission, bad request."""
 
 
@@ -88,7 +96,7 @@ def parse_json(response: requests.Response) -> object:
 def check_response(response: requests.Response, expect_body: bool = True) -> None:
     """Raise the right IntercomError for a response that is not a usable success."""
     status = response.status_code
-    path = requests.utils.urlparse(response.url).path if response.url else ""
+    path = urlparse(response.url).path if response.url else ""
     if status < 300:
         if expect_body and status != 202:
             parse_json(response)

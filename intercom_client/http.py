@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 from typing import Any
 
 import backoff
 import requests
+from typing_extensions import override
 
 from intercom_client.errors import RetriableError, check_response, parse_json
 from intercom_client.pacing import RateLimitPacer, shared_pacer
@@ -21,7 +22,7 @@ MAX_TRIES = 8  # tries of one request, for the tap's streams and IntercomHttp al
 MAX_WAIT_S = 30.0  # the longest pause between two tries
 
 
-def retry_waits() -> Iterator[float]:
+def retry_waits() -> Generator[float, None, None]:
     """Exponential pauses (1, 2, 4 ... capped at MAX_WAIT_S) before jitter, for backoff."""
     return backoff.expo(factor=1, max_value=MAX_WAIT_S)
 
@@ -49,6 +50,7 @@ class PacedSession(requests.Session):
         self.pacer = pacer or shared_pacer()
         self.calls = 0
 
+    @override
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         self.pacer.before_request()
         self.calls += 1

@@ -99,7 +99,7 @@ def describe(error: ValidationError) -> str:
         kinds = error.validator_value if isinstance(error.validator_value, list) \
             else [error.validator_value]
         kinds = [k for k in kinds if k != "null"] or kinds  # null means "not set": not advice
-        what = f"must be {' or '.join(TYPE_NAMES.get(k, k) for k in kinds)}{shown}"
+        what = f"must be {' or '.join(TYPE_NAMES.get(k) or str(k) for k in kinds)}{shown}"
     elif rule in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         bound = {"minimum": "at least", "exclusiveMinimum": "more than", "maximum": "at most",
                  "exclusiveMaximum": "less than"}[rule]

@@ -1,4 +1,12 @@
-"""The base stream: Intercom's URL, headers, auth, pacing and retries, and record conversion."""
+"""The base stream: Intercom's URL, headers, auth, pacing and retries, and record conversion.
+
+Records do not come from the SDK's paginators (`get_records` → `request_records` →
+`parse_response`): each stream's `get_records` asks its API generation (generations.py), which
+walks pages with readers.py through `fetch()`, one request through the SDK's retry decorator.
+The SDK's paginators cannot restart a scroll after a failed page while skipping what was sent,
+split a search into day windows read concurrently, or fall back to a scroll when a 1.x page
+list reaches its 10,000-record cap.
+"""
 
 from __future__ import annotations
 
@@ -9,81 +17,76 @@ from functools import cached_property
 import requests
 from singer_sdk import RESTStream
 from singer_sdk.authenticators import BearerTokenAuthenticator
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib import RecordMessage
 from singer_sdk.singerlib.catalog import SelectionMask
+from typing_extensions import override
 
-from intercom_client.errors import FatalError, NotFoundError, RetriableError, check_response, parse_json
+from intercom_client.errors import check_response, parse_json
 from intercom_client.http import MAX_TRIES, PacedSession, retry_waits
 from intercom_client.settings import base_url
 from tap_intercom.convert import RecordConverter
 
 if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
     from tap_intercom.generations import Generation
+    from tap_intercom.tap import TapIntercom
 
 
 class RememberingMask(SelectionMask):
     """The SDK's selection mask, remembering what it worked out for nested properties."""
 
+    @override
     def __missing__(self, breadcrumb: tuple[str, ...]) -> bool:
         selected = self[breadcrumb[:-2]] if len(breadcrumb) >= 2 else True
         self[breadcrumb] = selected
         return selected
 
 
-class IntercomAPIError(FatalAPIError):
-    """A fatal answer from Intercom, keeping the response and Intercom's error code."""
-
-    def __init__(self, message: str, response: requests.Response | None = None,
-                 code: str | None = None) -> None:
-        super().__init__(message)
-        self.response = response
-        self.code = code
-
-
-class NotFoundAPIError(IntercomAPIError):
-    """A 404, which some streams skip rather than fail on."""
-
-
 class IntercomStream(RESTStream):
     """Shared behaviour of every Intercom stream."""
 
-    records_jsonpath = "$[*]"
     # Records are JSON from Intercom and the converter types them by schema: skip the SDK's pass.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     backoff_max_tries_setting = MAX_TRIES
     _sessions = threading.local()
 
     @property
-    def path(self) -> str:
+    @override
+    def path(self) -> str:  # type: ignore[override]  # a plain attribute in the SDK
         """The endpoint named in request metrics."""
         return f"/{self.name}"
 
     @property
+    @override
     def url_base(self) -> str:
         return base_url(self.config)
 
     @property
     def generation(self) -> Generation:
         """The API generation (1.x or 2.x) this run speaks, as the tap settled it."""
-        return self._tap.generation
+        return t.cast("TapIntercom", self._tap).generation
 
     @property
+    @override
     def authenticator(self) -> BearerTokenAuthenticator:
         return BearerTokenAuthenticator(token=self.config["access_token"])
 
     @property
+    @override
     def http_headers(self) -> dict:
         return {"Accept": "application/json", "User-Agent": self.user_agent,
                 "Intercom-Version": self.config["api_version"]}
 
     @property
+    @override
     def user_agent(self) -> str:
         return self.config.get("user_agent") or "tap-intercom (singer-sdk)"
 
     @property
+    @override
     def requests_session(self) -> requests.Session:
         """One paced session per thread: worker threads share the process-wide pacer."""
         session = getattr(self._sessions, "session", None)
@@ -92,30 +95,23 @@ class IntercomStream(RESTStream):
         return session
 
     @property
+    @override
     def timeout(self) -> int:
         return self.config["request_timeout"]
 
-    @property
+    @override
     def backoff_max_tries(self) -> int:
         return self.backoff_max_tries_setting
 
-    def backoff_wait_generator(self) -> t.Iterator[float]:
+    @override
+    def backoff_wait_generator(self) -> t.Generator[float, None, None]:
         """The shared jittered exponential waits; a 429 also waits for the reset in the pacer."""
         return retry_waits()
 
+    @override
     def validate_response(self, response: requests.Response) -> None:
-        """Map Intercom's answers onto the SDK's retriable and fatal errors."""
-        try:
-            check_response(response)
-        except RetriableError as exc:
-            raise RetriableAPIError(str(exc), response) from None
-        except NotFoundError as exc:
-            raise NotFoundAPIError(str(exc), response, exc.code) from None
-        except FatalError as exc:
-            raise IntercomAPIError(str(exc), response, exc.code) from None
-
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
-        yield from self.generation.records(self.name, parse_json(response))
+        """Intercom's answers judged once, as errors the SDK retries or fails on."""
+        check_response(response)
 
     # -- requests outside the paginator ----------------------------------------------------------
 
@@ -136,6 +132,7 @@ class IntercomStream(RESTStream):
     # -- records ---------------------------------------------------------------------------------
 
     @property
+    @override
     def mask(self) -> SelectionMask:
         """Property selection; nested look-ups are remembered (records repeat the same keys)."""
         if self._mask is None:
@@ -150,7 +147,8 @@ class IntercomStream(RESTStream):
     def _every_property_selected(self) -> bool:
         return all(self.mask.values())
 
-    def _generate_record_messages(self, record: dict) -> t.Iterator[RecordMessage]:
+    @override
+    def _generate_record_messages(self, record: dict) -> t.Generator[RecordMessage, None, None]:
         """The SDK's record messages, minus its walk for deselected properties when there are none.
 
         That walk is about a quarter of the tap's CPU per record; with nothing deselected it
@@ -166,6 +164,7 @@ class IntercomStream(RESTStream):
                 yield RecordMessage(stream=stream_map.stream_alias, record=mapped,
                                     version=self._stream_version, time_extracted=utc_now())
 
-    def post_process(self, row: dict, context: dict | None = None) -> dict | None:
+    @override
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         """Epoch seconds become RFC 3339 strings; custom attributes take their declared types."""
         return self.converter.convert(row)

@@ -102,8 +102,8 @@ def ordered_chain(producers: Iterable[Callable[[], Iterable[Out]]], workers: int
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intercom-feed")
     try:
         while True:
-            while len(started) < ahead and (produce := next(pending, None)) is not None:
-                feed = _Feed(produce, buffer, stop)
+            while len(started) < ahead and (producer := next(pending, None)) is not None:
+                feed = _Feed(producer, buffer, stop)
                 pool.submit(feed.run)
                 started.append(feed)
             if not started:

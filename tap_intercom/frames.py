@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from singer_sdk.singerlib import RecordMessage
 from singer_sdk.singerlib.encoding.base import GenericSingerWriter
+from typing_extensions import override
 
 from tap_intercom.tap import TapIntercom
 
@@ -19,9 +20,11 @@ class _RecordCollector(GenericSingerWriter):
     def __init__(self) -> None:
         self.records: dict[str, list[dict]] = defaultdict(list)
 
+    @override
     def serialize_message(self, message: Any) -> Any:
         return message
 
+    @override
     def write_message(self, message: Any) -> None:
         if isinstance(message, RecordMessage):
             self.records[message.stream].append(message.record)
@@ -72,7 +75,7 @@ def read_frames(config: Mapping[str, Any], streams: Iterable[str],
     tap.sync_all()
     frames = {}
     for name in sorted(wanted):
-        records = tap.message_writer.records.get(name, [])
+        records = cast("_RecordCollector", tap.message_writer).records.get(name, [])
         frame = pd.json_normalize(records, sep=".") if records else pd.DataFrame()
         for column in _date_columns(tap.streams[name].schema) & set(frame.columns):
             frame[column] = pd.to_datetime(frame[column], utc=True, errors="coerce")

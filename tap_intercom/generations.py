@@ -7,13 +7,14 @@ import typing as t
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from singer_sdk.exceptions import FatalAPIError
+from typing_extensions import override
 
+from intercom_client.errors import FatalError, NotFoundError
 from tap_intercom import readers
 from tap_intercom.readers import Bounds, PageCapReached
 
 if t.TYPE_CHECKING:
-    from tap_intercom.client import IntercomStream
+    from tap_intercom.streams import SchemaStream
 
 COUNT_VARIANTS = (("conversation", None), ("conversation", "admin"), ("user", "tag"),
                   ("user", "segment"), ("company", "tag"), ("company", "segment"),
@@ -49,16 +50,16 @@ class Generation:
     def keep(self, stream_name: str, record: dict) -> bool:
         return True
 
-    def people(self, stream: IntercomStream, role: str, bounds: Bounds) -> Iterator[dict]:
+    def people(self, stream: SchemaStream, role: str, bounds: Bounds) -> Iterator[dict]:
         raise NotImplementedError
 
-    def companies(self, stream: IntercomStream, bounds: Bounds, source: str) -> Iterator[dict]:
+    def companies(self, stream: SchemaStream, bounds: Bounds, source: str) -> Iterator[dict]:
         raise NotImplementedError
 
-    def conversations(self, stream: IntercomStream, bounds: Bounds) -> Iterator[dict]:
+    def conversations(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:
         raise NotImplementedError
 
-    def count_rows(self, stream: IntercomStream) -> Iterator[dict]:
+    def count_rows(self, stream: SchemaStream) -> Iterator[dict]:
         """Rows of every /counts variant."""
         yield from count_rows(stream.fetch("GET", "/counts"), None, None)
         for kind, count in COUNT_VARIANTS:
@@ -77,6 +78,7 @@ class V1(Generation):
         "conversations": "conversations", "tags": "tags", "segments": "segments",
         "admins": "admins", "teams": "teams", "data_attributes": "data_attributes"}
 
+    @override
     def list_requests(self, stream_name: str) -> list[ListRequest]:
         if stream_name == "segments":
             return [ListRequest("/segments", {"include_count": "true"}, {"segment_type": "user"}),
@@ -86,10 +88,12 @@ class V1(Generation):
                     for m in ("customer", "company")]
         return super().list_requests(stream_name)
 
+    @override
     def keep(self, stream_name: str, record: dict) -> bool:
         return stream_name != "admins" or record.get("type") == "admin"  # 1.x lists teams too
 
-    def people(self, stream: IntercomStream, role: str, bounds: Bounds) -> Iterator[dict]:
+    @override
+    def people(self, stream: SchemaStream, role: str, bounds: Bounds) -> Iterator[dict]:
         """Page lists, newest first, up to their 10,000 cap; the scroll only for the rest.
 
         A page list is asked for by number, so any failed page is simply asked for again,
@@ -106,13 +110,14 @@ class V1(Generation):
         except PageCapReached:
             stream.logger.info("%s: more records than a page list reaches; scrolling for the "
                                "rest", stream.name)
-        for record in readers.scroll(stream, f"{path}/scroll", key, scroll_wait(stream),
+        for record in readers.scroll(stream, f"{path}/scroll", key, stream.scroll_wait_seconds,
                                      total=functools.partial(list_total, stream, path),
                                      seen=sent):
             if bounds.admits(record.get("updated_at")):
                 yield record
 
-    def companies(self, stream: IntercomStream, bounds: Bounds, source: str) -> Iterator[dict]:
+    @override
+    def companies(self, stream: SchemaStream, bounds: Bounds, source: str) -> Iterator[dict]:
         if source == "list":
             try:
                 yield from readers.newest_first(stream, "/companies", "companies",
@@ -122,12 +127,13 @@ class V1(Generation):
             except PageCapReached:
                 stream.logger.info("companies: over 10,000 companies; scrolling instead")
         for record in readers.scroll(stream, "/companies/scroll", "companies",
-                                     scroll_wait(stream),
+                                     stream.scroll_wait_seconds,
                                      total=functools.partial(company_total, stream)):
             if bounds.admits(record.get("updated_at")):
                 yield record
 
-    def conversations(self, stream: IntercomStream, bounds: Bounds) -> Iterator[dict]:
+    @override
+    def conversations(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:
         yield from readers.newest_first(stream, "/conversations", "conversations", bounds,
                                         stream.page_size)
 
@@ -146,6 +152,7 @@ class V2(Generation):
         "conversations": "conversations", "tags": "data", "segments": "segments",
         "admins": "admins", "teams": "teams", "data_attributes": "data"}
 
+    @override
     def list_requests(self, stream_name: str) -> list[ListRequest]:
         if stream_name == "segments":
             return [ListRequest("/segments", {"include_count": "true"}, {"segment_type": "user"})]
@@ -154,12 +161,14 @@ class V2(Generation):
                                 {"model": m}) for m in ("contact", "company", "conversation")]
         return super().list_requests(stream_name)
 
-    def people(self, stream: IntercomStream, role: str, bounds: Bounds) -> Iterator[dict]:
+    @override
+    def people(self, stream: SchemaStream, role: str, bounds: Bounds) -> Iterator[dict]:
         yield from readers.search(stream, "/contacts/search", "data",
                                   [{"field": "role", "operator": "=", "value": role}], bounds,
                                   stream.page_size, stream.max_workers)
 
-    def companies(self, stream: IntercomStream, bounds: Bounds, source: str) -> Iterator[dict]:
+    @override
+    def companies(self, stream: SchemaStream, bounds: Bounds, source: str) -> Iterator[dict]:
         if source == "list":
             page, pages = 1, 1
             while page <= pages:
@@ -171,25 +180,25 @@ class V2(Generation):
                         yield record
                 page += 1
             return
-        for record in readers.scroll(stream, "/companies/scroll", "data", scroll_wait(stream),
+        for record in readers.scroll(stream, "/companies/scroll", "data", stream.scroll_wait_seconds,
                                      total=functools.partial(company_total, stream)):
             if bounds.admits(record.get("updated_at")):
                 yield record
 
-    def conversations(self, stream: IntercomStream, bounds: Bounds) -> Iterator[dict]:
+    @override
+    def conversations(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:
         yield from readers.search(stream, "/conversations/search", "conversations", [], bounds,
                                   stream.page_size, stream.max_workers)
 
-    def count_rows(self, stream: IntercomStream) -> Iterator[dict]:
+    @override
+    def count_rows(self, stream: SchemaStream) -> Iterator[dict]:
         try:
             yield from super().count_rows(stream)
-        except FatalAPIError as exc:
-            if getattr(exc, "response", None) is None or exc.response.status_code != 404:
-                raise
+        except NotFoundError:
             stream.logger.info("counts: /counts is not served; deriving totals from lists")
             yield from self.derived_counts(stream)
 
-    def derived_counts(self, stream: IntercomStream) -> Iterator[dict]:
+    def derived_counts(self, stream: SchemaStream) -> Iterator[dict]:
         """Totals from `total_count` of searches and lists, where /counts is gone."""
         for entity, role in (("user", "user"), ("lead", "lead")):
             body = stream.fetch("POST", "/contacts/search", body={
@@ -204,17 +213,12 @@ class V2(Generation):
         yield total_row("conversation", conversations.get("total_count"))
 
 
-def scroll_wait(stream: IntercomStream) -> float:
-    """How long a scroll held by another client is waited for (`scroll_wait_seconds`)."""
-    return float(stream.config["scroll_wait_seconds"])
-
-
-def list_total(stream: IntercomStream, path: str) -> int | None:
+def list_total(stream: SchemaStream, path: str) -> int | None:
     """How many people a 1.x page list holds: what a scroll of them must reach."""
     return stream.fetch("GET", path, params={"per_page": 1}).get("total_count")
 
 
-def company_total(stream: IntercomStream) -> int | None:
+def company_total(stream: SchemaStream) -> int | None:
     """How many companies /counts reports (page lists leave out those without users).
 
     None when /counts is not served or not permitted: the scroll then cannot be checked by
@@ -222,7 +226,7 @@ def company_total(stream: IntercomStream) -> int | None:
     """
     try:
         body = stream.fetch("GET", "/counts")
-    except FatalAPIError:
+    except FatalError:
         return None
     count = (body.get("company") or {}).get("count")
     return int(count) if isinstance(count, int) else None

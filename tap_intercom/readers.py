@@ -15,8 +15,8 @@ import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from urllib3.exceptions import NewConnectionError
 
-from intercom_client.errors import error_detail
-from intercom_client.http import DEFAULT_MAX_TRIES, wait_before_retry
+from intercom_client.errors import IntercomError
+from intercom_client.http import MAX_TRIES, wait_before_retry
 from tap_intercom.concurrency import ordered_chain, ordered_map
 
 SCROLL_LOCK = threading.Lock()  # one scroll at a time in this process: Intercom allows one per app
@@ -61,17 +61,13 @@ class Bounds:
 
 
 def _code(exc: Exception) -> str | None:
-    """Intercom's error code behind an API error, if it has one."""
-    code = getattr(exc, "code", None)
-    response = getattr(exc, "response", None)
-    return code or (error_detail(response)[0] if response is not None else None)
+    """Intercom's error code behind a failure of the error family; None for anything else."""
+    return exc.code if isinstance(exc, IntercomError) else None
 
 
 def _status(exc: Exception) -> int | None:
-    """The HTTP status behind an API error, if a response came at all."""
-    status = getattr(exc, "status", None)
-    response = getattr(exc, "response", None)
-    return status or (response.status_code if response is not None else None)
+    """The HTTP status behind a failure of the error family; None when no answer came."""
+    return exc.status if isinstance(exc, IntercomError) else None
 
 
 # -- scroll -----------------------------------------------------------------------------------------
@@ -125,7 +121,7 @@ class ScrollPass:
     def next_page(self, param: str | None) -> dict:
         """The page after `param`, retried in place; an UNKNOWN failure may leave a gap."""
         last: Exception | None = None
-        for attempt in range(DEFAULT_MAX_TRIES):
+        for attempt in range(MAX_TRIES):
             try:
                 return self.source.fetch("GET", self.path, params={"scroll_param": param},
                                          retry=False)
@@ -141,7 +137,7 @@ class ScrollPass:
                 self.source.logger.info("%s: scroll page failed (%s); asking again", self.path,
                                         _first_line(exc))
                 self.pause(attempt)
-        raise FatalAPIError(f"{self.path}: a scroll page failed {DEFAULT_MAX_TRIES} times; "
+        raise FatalAPIError(f"{self.path}: a scroll page failed {MAX_TRIES} times; "
                             f"last error: {_first_line(last)}")
 
     def start(self) -> dict:
@@ -160,7 +156,7 @@ class ScrollPass:
                     raise
             except Exception as exc:
                 kind = scroll_failure(exc)
-                if kind is None or failures + 1 >= DEFAULT_MAX_TRIES:
+                if kind is None or failures + 1 >= MAX_TRIES:
                     raise
                 lost_first = lost_first or kind != UNMOVED
                 self.pause(failures)
@@ -248,7 +244,9 @@ def newest_first(source: Source, path: str, key: str, bounds: Bounds, per_page: 
     seen: set[str] = set()
     query = {"per_page": per_page, "sort": "updated_at", "order": "desc", **(params or {})}
     for _ in range(max_restarts + 1):
-        url, request_params, total = path, dict(query), None
+        url: str | None = path
+        request_params: dict | None = dict(query)
+        total = None
         restarted = False
         while url:
             try:

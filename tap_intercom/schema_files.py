@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import copy
-import json
-from functools import cache
+import typing as t
 from importlib import resources
 
-TYPES = {"string": {"type": ["string", "null"]}, "integer": {"type": ["integer", "null"]},
-         "float": {"type": ["number", "null"]}, "boolean": {"type": ["boolean", "null"]},
-         "date": {"type": ["string", "null"], "format": "date-time"}}
+from singer_sdk import SchemaDirectory
 
+from tap_intercom import schemas
 
-@cache
-def _schema_text(version: int, name: str) -> str:
-    return (resources.files("tap_intercom.schemas") / f"v{version}" / f"{name}.json").read_text()
+TYPES: dict[str | None, dict[str, t.Any]] = {
+    "string": {"type": ["string", "null"]}, "integer": {"type": ["integer", "null"]},
+    "float": {"type": ["number", "null"]}, "boolean": {"type": ["boolean", "null"]},
+    "date": {"type": ["string", "null"], "format": "date-time"}}
+# One directory of stream schemas per API generation: schemas/v1, schemas/v2.
+SOURCES = {version: SchemaDirectory(resources.files(schemas) / f"v{version}") for version in (1, 2)}
 
 
 def load_schema(version: int, name: str) -> dict:
     """A fresh copy of the stream's schema for API generation `version`."""
-    return json.loads(_schema_text(version, name))
+    return copy.deepcopy(SOURCES[version].get_schema(name))
 
 
 def with_custom_attributes(schema: dict, attributes: list[dict], model: str) -> dict:

@@ -6,10 +6,16 @@ import time
 import typing as t
 from collections.abc import Iterable, Iterator
 
-from tap_intercom.client import IntercomStream, NotFoundAPIError
+from typing_extensions import override
+
+from intercom_client.errors import NotFoundError
+from tap_intercom.client import IntercomStream
 from tap_intercom.concurrency import ordered_map
 from tap_intercom.readers import Bounds
 from tap_intercom.schema_files import load_schema
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
 
 DAY = 86400
 
@@ -38,7 +44,8 @@ class SchemaStream(IntercomStream):
 class ListStream(SchemaStream):
     """A small full-table list: one or a few GETs, no paging."""
 
-    def get_records(self, context: dict | None) -> Iterable[dict]:
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
         for request in self.generation.list_requests(self.name):
             body = self.fetch("GET", request.path, params=request.params)
             for record in self.generation.records(self.name, body):
@@ -78,7 +85,8 @@ class CountsStream(SchemaStream):
     name = "counts"
     primary_keys = ("taken_at", "entity", "breakdown", "item")
 
-    def get_records(self, context: dict | None) -> Iterable[dict]:
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
         taken_at = int(time.time())
         for row in self.generation.count_rows(self):
             yield {"taken_at": taken_at, **row}
@@ -91,11 +99,12 @@ class IncrementalStream(SchemaStream):
     STATE_MSG_FREQUENCY = 500  # sorted streams checkpoint this often while they run
 
     @property
-    def check_sorted(self) -> bool:  # type: ignore[override]
+    @override
+    def check_sorted(self) -> bool:
         """Unsorted reads keep the greatest value; sorted ones re-read the bookmark's first day."""
         return not self.is_sorted
 
-    def bounds(self, context: dict | None) -> Bounds:
+    def bounds(self, context: Context | None) -> Bounds:
         """From the bookmark (or start_date) less the lookback, up to now, frozen for the run."""
         start = self.get_starting_timestamp(context)
         lower = None
@@ -117,11 +126,13 @@ class UsersStream(IncrementalStream):
     primary_keys = ("id",)
     role = "user"
 
-    def get_records(self, context: dict | None) -> Iterable[dict]:
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
         yield from self.generation.people(self, self.role, self.bounds(context))
 
     @property
-    def is_sorted(self) -> bool:  # type: ignore[override]
+    @override
+    def is_sorted(self) -> bool:
         return self.generation.sorted_reads  # 2.x search is ascending; 1.x reads newest first
 
 
@@ -139,7 +150,8 @@ class CompaniesStream(IncrementalStream):
     primary_keys = ("id",)
     is_sorted = False
 
-    def get_records(self, context: dict | None) -> Iterable[dict]:
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
         source = self.config["companies_source"]
         yield from self.generation.companies(self, self.bounds(context), source)
 
@@ -152,12 +164,13 @@ class ConversationsStream(IncrementalStream):
     STATE_MSG_FREQUENCY = 50  # each conversation carries its parts: checkpoint more often
 
     @property
-    def is_sorted(self) -> bool:  # type: ignore[override]
+    @override
+    def is_sorted(self) -> bool:
         return self.generation.sorted_reads
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self.parts: dict[str, tuple[list[dict], int]] = {}
+        self.parts: dict[str, tuple[list[dict], int | None]] = {}
 
     def parts_wanted(self) -> bool:
         child = self._tap.streams.get("conversation_parts")
@@ -166,10 +179,11 @@ class ConversationsStream(IncrementalStream):
     def detail(self, conversation: dict) -> dict | None:
         try:
             return self.fetch("GET", f"/conversations/{conversation['id']}")
-        except NotFoundAPIError:
+        except NotFoundError:
             return None
 
-    def get_records(self, context: dict | None) -> Iterable[dict]:
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
         listed = self.generation.conversations(self, self.bounds(context))
         if not self.parts_wanted():
             yield from listed
@@ -193,7 +207,8 @@ class ConversationsStream(IncrementalStream):
             self.parts[conversation["id"]] = (parts, conversation.get("updated_at"))
             yield conversation
 
-    def get_child_context(self, record: dict, context: dict | None) -> dict:
+    @override
+    def get_child_context(self, record: dict, context: Context | None) -> dict:
         return {"conversation_id": record["id"]}
 
 
@@ -205,10 +220,11 @@ class ConversationPartsStream(SchemaStream):
     parent_stream_type = ConversationsStream
     state_partitioning_keys: t.ClassVar[list[str]] = []
 
-    def get_records(self, context: dict | None) -> Iterator[dict]:
+    @override
+    def get_records(self, context: Context | None) -> Iterator[dict]:
         conversation_id = context["conversation_id"] if context else None
-        parent = self._tap.streams["conversations"]
-        parts, updated_at = parent.parts.pop(conversation_id, (None, None))
+        parent = t.cast(ConversationsStream, self._tap.streams["conversations"])
+        parts, updated_at = parent.parts.pop(conversation_id or "", (None, None))
         if parts is None:  # not prefetched by the parent: read it now
             detail = parent.detail({"id": conversation_id}) or {}
             parts = (detail.get("conversation_parts") or {}).get("conversation_parts") or []

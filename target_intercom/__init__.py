@@ -10,7 +10,7 @@ __all__ = ["TargetIntercom", "push_dataframe"]
 def __getattr__(name: str) -> Any:
     """Import lazily, so the CLI does not load pandas."""
     if name == "push_dataframe":
-        from target_intercom.frame import push_dataframe
+        from target_intercom.dataframe_push import push_dataframe
 
         return push_dataframe
     if name == "TargetIntercom":

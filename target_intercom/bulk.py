@@ -324,16 +324,16 @@ class BulkWriter:
                 exact.setdefault(item_key(wire["method"], item.payload), []).append(item)
                 loose.setdefault(identity(wire["method"], item.payload), []).append(item)
         for entry in fresh:
-            data = entry.get("data") if isinstance(entry.get("data"), dict) else {}
+            data = entry["data"] if isinstance(entry.get("data"), dict) else {}
             method = str(entry.get("method") or "post")
             error = entry.get("error") or {}
-            item = (_first_open(exact.get(item_key(method, data)))
-                    or _first_open(loose.get(identity(method, data))))
-            if item is None:
+            match = (_first_open(exact.get(item_key(method, data)))
+                     or _first_open(loose.get(identity(method, data))))
+            if match is None:
                 self.logger.debug("%s: error feed entry of job %s matches no open record: %s",
                                   self.name, job.id, error)
                 continue
-            self.outcomes.fail(item, str(error.get("code") or "error"),
+            self.outcomes.fail(match, str(error.get("code") or "error"),
                                str(error.get("message") or ""), job.id)
 
 

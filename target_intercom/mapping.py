@@ -249,7 +249,7 @@ def convert(kind: str, value: Any, column: str) -> Any:
     if kind == IDENT:
         if isinstance(value, str):
             return value
-        number = whole(value)
+        number: float | None = whole(value)
         if number is None:
             raise Invalid("parameter_invalid", f"{column} must be a string or an integer")
         return str(number)

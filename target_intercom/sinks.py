@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import JSONSchemaValidator
+from typing_extensions import override
 
 from intercom_client.http import IntercomHttp
 from target_intercom.errors import BadRecord
@@ -24,6 +25,7 @@ class SchemaCheck(JSONSchemaValidator):
         super().__init__(schema)
         self.stream = stream
 
+    @override
     def validate(self, record: dict) -> None:
         try:
             super().validate(record)
@@ -40,28 +42,32 @@ class IntercomSink(BatchSink):
 
     def __init__(self, target: TargetIntercom, stream_name: str, schema: dict,
                  key_properties: list[str] | None) -> None:
-        self.intercom = target
+        self.target = target
         super().__init__(target, stream_name, schema, key_properties)
 
     @property
+    @override
     def include_sdc_metadata_properties(self) -> bool:
         """Always on, so that `_sdc_deleted_at` reaches the sink; no metadata is sent anywhere."""
         return True
 
+    @override
     def get_validator(self) -> SchemaCheck | None:
         return SchemaCheck(self.schema, self.stream_name) if self.validate_schema else None
 
+    @override
     def setup(self) -> None:
-        settings = self.intercom.settings
+        settings = self.target.settings
         stream = settings.stream(self.stream_name)
-        self.outcomes = self.intercom.outcomes.stream(self.stream_name, stream.object)
+        self.outcomes = self.target.outcomes.stream(self.stream_name, stream.object)
         self.calls_before = self.outcomes.api_calls  # of earlier sinks of this stream
         self.mapper = RecordMapper(stream, settings.generation, settings.send_nulls, self.logger)
         self.http = None if settings.dry_run else IntercomHttp(
-            self.config, user_agent=self.intercom.user_agent)
+            self.config, user_agent=self.target.user_agent)
         self.writer: Writer = make_writer(settings, stream, self.http, self.outcomes,
-                                          self.intercom.job_slots, self.logger)
+                                          self.target.job_slots, self.logger)
 
+    @override
     def process_record(self, record: dict, context: dict) -> None:
         item = self.mapper.item(self.outcomes.next_row(), record)
         if item.problem is not None:
@@ -69,6 +75,7 @@ class IntercomSink(BatchSink):
             return
         context.setdefault("items", []).append(item)
 
+    @override
     def process_batch(self, context: dict[str, Any]) -> None:
         items = context.get("items") or []
         if items:
@@ -82,6 +89,7 @@ class IntercomSink(BatchSink):
         if unsettled:
             raise RuntimeError(f"{self.stream_name}: rows {unsettled[:5]} were not settled")
 
+    @override
     def clean_up(self) -> None:
         self.writer.close()
         self._count_calls()

@@ -6,10 +6,11 @@ import json
 from importlib import metadata
 from typing import Any
 
-from singer_sdk import Target
+from singer_sdk import Sink, Target
 from singer_sdk.io_base import SingerReader
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 from singer_sdk.singerlib.json import deserialize_json
+from typing_extensions import override
 
 from intercom_client.cli import OneLineFailures
 from intercom_client.settings import base_url
@@ -27,6 +28,7 @@ class QuietSingerReader(SingerReader):
         super().__init__()
         self.line_number = 0
 
+    @override
     def deserialize_json(self, line: str) -> dict:
         self.line_number += 1
         try:
@@ -61,12 +63,14 @@ class TargetIntercom(OneLineFailures, Target):
                          base_url(self.config), ", dry run: nothing is sent" if self.settings.dry_run
                          else "")
 
-    def get_sink_class(self, stream_name: str) -> type[IntercomSink]:
+    @override
+    def get_sink_class(self, stream_name: str) -> type[Sink]:
         """The sink class, once the stream is known to map to an object: a stream that maps to
         nothing stops the run here, before the SDK sets up (and logs about) a sink."""
         self.settings.stream(stream_name)
         return super().get_sink_class(stream_name)
 
+    @override
     def process_endofpipe(self) -> None:
         """Drain every sink, log the summary, and fail the run past `max_failure_rate`."""
         try:
@@ -83,6 +87,7 @@ class TargetIntercom(OneLineFailures, Target):
                 f"{self.outcomes.errors.path}")
 
     @classmethod
+    @override
     def get_plugin_version(cls) -> str:
         try:
             return metadata.version("intercom-connectors")

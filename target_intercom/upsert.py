@@ -8,6 +8,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -52,9 +53,10 @@ class UpsertWriter:
         self.outcomes = outcomes
         self.logger = logger
         self.name = f"{outcomes.stream}: {obj}"
-        self.writes: RecordWrites = {
+        kinds: dict[str, Callable[[IntercomHttp, TargetSettings], RecordWrites]] = {
             "users": ContactWrites, "leads": ContactWrites, "companies": CompanyWrites,
-            "events": EventWrites}[obj](http, settings)
+            "events": EventWrites}
+        self.writes = kinds[obj](http, settings)
         self.pool = ThreadPoolExecutor(max_workers=settings.max_workers,
                                        thread_name_prefix=f"intercom-{obj}")
         self.stopped = threading.Event()

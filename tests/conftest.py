@@ -60,6 +60,14 @@ class SandboxClient:
     def reset(self) -> None:
         self.post("/_sandbox/reset").raise_for_status()
 
+    def fresh_workspace(self, **settings: object) -> None:
+        """A fresh workspace, no faults, no statistics, test timings."""
+        self.reset()
+        self.faults([])
+        self.settings(**{"latency_ms": 0, "job_task_delay_s": 0.2, "job_close_after_s": 900,
+                         **settings})
+        self.delete("/_sandbox/stats")
+
 
 def start_sandbox(**settings: object) -> Sandbox:
     settings.setdefault("size", SMALL)
@@ -82,6 +90,24 @@ def v2(sandbox: Sandbox) -> SandboxClient:
 @pytest.fixture
 def v1(sandbox: Sandbox) -> SandboxClient:
     return SandboxClient(sandbox, "1.4")
+
+
+def fresh_client(sandbox: Sandbox, version: str) -> Iterator[SandboxClient]:
+    """A client on a freshly reset workspace (see `fresh_workspace`); faults cleared afterwards."""
+    client = SandboxClient(sandbox, version)
+    client.fresh_workspace()
+    yield client
+    client.faults([])
+
+
+@pytest.fixture
+def fresh_v1(sandbox: Sandbox) -> Iterator[SandboxClient]:
+    yield from fresh_client(sandbox, "1.4")
+
+
+@pytest.fixture
+def fresh_v2(sandbox: Sandbox) -> Iterator[SandboxClient]:
+    yield from fresh_client(sandbox, "2.11")
 
 
 @pytest.fixture

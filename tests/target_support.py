@@ -150,15 +150,6 @@ def calls(client: SandboxClient, route: str, status: str | None = None) -> int:
     return statuses.get(status, 0) if status else sum(statuses.values())
 
 
-def reset(client: SandboxClient, **settings: Any) -> None:
-    """A fresh workspace, no faults, no statistics, test timings."""
-    client.reset()
-    client.faults([])
-    client.settings(**{"latency_ms": 0, "job_task_delay_s": 0.2, "job_close_after_s": 900,
-                       **settings})
-    client.delete("/_sandbox/stats")
-
-
 class AnswerDroppingProxy:
     """A real HTTP hop in front of a sandbox that forwards every request, but for the chosen ones
     closes the client's connection once the sandbox has answered: the request is applied, its

@@ -1,4 +1,4 @@
-"""The static stream schemas in schemas/: valid draft 7, and true to what the sandbox serves.
+"""The static stream schemas in tap_intercom/schemas/: valid draft 7, and true to what the sandbox serves.
 
 Every object the sandbox serves for a stream (snapshots, plus the API responses the tap reads),
 turned into a tap record (epoch seconds to RFC 3339 where the schema says date-time, the tap's
@@ -19,7 +19,7 @@ from jsonschema import Draft7Validator
 
 from intercom_sandbox import Sandbox, SandboxConfig, WorkspaceSize
 
-SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMAS = Path(__file__).resolve().parent.parent / "tap_intercom" / "schemas"
 VERSIONS = {"v1": "1.4", "v2": "2.11"}
 STREAMS = ("users", "contacts", "companies", "conversations", "conversation_parts", "tags",
            "segments", "admins", "teams", "data_attributes", "counts")

@@ -6,11 +6,11 @@ import logging
 
 import pytest
 import requests
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import FatalAPIError
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
+from intercom_client.errors import FatalError, NotFoundError, RetriableError
 from tap_intercom import readers
-from tap_intercom.client import IntercomAPIError, NotFoundAPIError
 from tap_intercom.readers import Bounds, PageCapReached
 
 LOG = logging.getLogger("tests.readers")
@@ -28,15 +28,15 @@ def failure(kind: str) -> Exception:
     """The exception `IntercomStream.fetch(retry=False)` raises for one kind of failure."""
     where = "GET /users/scroll"
     if kind in ("429", "503", "500", "502"):
-        return RetriableAPIError(f"{where} answered {kind}", answer(int(kind)))
+        return RetriableError(f"{where} answered {kind}", answer(int(kind)))
     if kind == "restart":
         message = "Request failed due to an internal network error. Please restart the scroll operation."
-        return RetriableAPIError(f"{where} answered 500 server_error {message}", answer(500, message))
+        return RetriableError(f"{where} answered 500 server_error {message}", answer(500, message))
     if kind == "expired":
-        return NotFoundAPIError(f"{where} not found (404 not_found: scroll parameter not found)",
+        return NotFoundError(f"{where} not found (404 not_found: scroll parameter not found)",
                                 answer(404), "not_found")
     if kind == "empty":
-        return RetriableAPIError("Intercom sent an empty 200 body for /users/scroll", answer(200))
+        return RetriableError("Intercom sent an empty 200 body for /users/scroll", answer(200))
     if kind == "timeout":
         return requests.exceptions.ReadTimeout("read timed out")
     if kind == "drop":
@@ -45,7 +45,7 @@ def failure(kind: str) -> Exception:
         reason = NewConnectionError(None, "Connection refused")  # type: ignore[arg-type]
         return requests.exceptions.ConnectionError(MaxRetryError(None, "/users/scroll", reason))  # type: ignore[arg-type]
     if kind == "403":
-        return IntercomAPIError(f"Intercom refused {where} (403 api_plan_restricted)", answer(403),
+        return FatalError(f"Intercom refused {where} (403 api_plan_restricted)", answer(403),
                                 "api_plan_restricted")
     raise ValueError(kind)
 
@@ -80,7 +80,7 @@ class FakeScrollApi:
             raise failure(kind)
         if not param:
             if self.position is not None:
-                raise IntercomAPIError("scroll already exists", answer(400), "scroll_exists")
+                raise FatalError("scroll already exists", answer(400), "scroll_exists")
             self.position, self.starts = 0, self.starts + 1
         elif self.position is None:
             raise failure("expired")
@@ -160,7 +160,7 @@ def test_passes_that_bring_nothing_stop_with_a_clear_error() -> None:
 
 def test_a_refused_permission_is_not_retried() -> None:
     api = FakeScrollApi(IDS, faults={3: ("403", False)})
-    with pytest.raises(IntercomAPIError, match="403"):
+    with pytest.raises(FatalError, match="403"):
         read(api)
     assert api.calls == 3
 
@@ -211,7 +211,7 @@ class FakePageList:
         page = int(path.rpartition("page=")[2]) if "page=" in path else 1
         per_page = 60
         if (page - 1) * per_page >= self.cap:
-            raise IntercomAPIError("GET /users answered 400 bad_request: page limit reached, "
+            raise FatalError("GET /users answered 400 bad_request: page limit reached, "
                                    "please use scroll API", answer(400), "bad_request")
         rows = self.rows[(page - 1) * per_page:page * per_page]
         more = page * per_page < len(self.rows)

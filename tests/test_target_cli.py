@@ -10,7 +10,6 @@ from tests.conftest import SandboxClient, start_sandbox
 from tests.target_support import (
     read_errors,
     record,
-    reset,
     run_cli,
     schema,
     singer_text,
@@ -33,7 +32,7 @@ def secret_sandbox():
 @pytest.fixture
 def client(secret_sandbox) -> SandboxClient:
     c = SandboxClient(secret_sandbox, "1.4")
-    reset(c)
+    c.fresh_workspace()
     return c
 
 

@@ -9,13 +9,13 @@ import pytest
 from target_intercom import push_dataframe
 from target_intercom.errors import FailureRateExceeded
 from tests.conftest import SandboxClient
-from tests.target_support import BASE_TIME, events_of, people, read_errors, reset, target_config
+from tests.target_support import BASE_TIME, events_of, people, read_errors, target_config
 
 
 @pytest.mark.parametrize("version", ["1.4", "2.11"])
 def test_users_and_events_from_dataframes(sandbox, tmp_path, version):
     client = SandboxClient(sandbox, version)
-    reset(client)
+    client.fresh_workspace()
     config = target_config(sandbox, version, tmp_path)
     users = pd.DataFrame({
         "customer_id": ["df1", "df2", None, "df4", "df5"],
@@ -47,7 +47,7 @@ def test_users_and_events_from_dataframes(sandbox, tmp_path, version):
 
 def test_companies_dry_run_and_failure_rate(sandbox, tmp_path):
     client = SandboxClient(sandbox, "2.11")
-    reset(client)
+    client.fresh_workspace()
     companies = pd.DataFrame({"company_id": [1, 2, None], "name": ["One", "Two", "Three"],
                               "monthly_spend": [10.5, 20.0, 1.0]})
     dry = push_dataframe(companies, "companies", target_config(sandbox, "2.11", tmp_path, dry_run=True))
