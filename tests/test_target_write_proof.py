@@ -5,8 +5,6 @@ a failing Intercom front end may: such an answer proves nothing and the write is
 
 from __future__ import annotations
 
-import pytest
-
 from tests.conftest import SandboxClient
 from tests.target_support import (
     calls,
@@ -15,7 +13,6 @@ from tests.target_support import (
     people,
     read_errors,
     record,
-    reset,
     run_target,
     schema,
     state,
@@ -25,22 +22,6 @@ from tests.target_support import (
 )
 
 UNPROVEN = ["empty", "nonjson"]
-
-
-@pytest.fixture
-def fresh_v2(sandbox) -> SandboxClient:
-    client = SandboxClient(sandbox, "2.11")
-    reset(client)
-    yield client
-    client.faults([])
-
-
-@pytest.fixture
-def fresh_v1(sandbox) -> SandboxClient:
-    client = SandboxClient(sandbox, "1.4")
-    reset(client)
-    yield client
-    client.faults([])
 
 
 def unproven_answers(route: str, method: str, rate: float) -> list[dict]:
