@@ -18,6 +18,7 @@ STREAM_OBJECTS = {"users": "users", "leads": "leads", "contacts": "leads", "comp
                   "events": "events"}
 MAX_BULK_ITEMS = 100
 DELETE_COLUMN = "_sdc_deleted_at"
+LINK_MODES = ("add", "replace")
 
 STREAM_SCHEMA = th.ObjectType(
     th.Property("object", th.StringType, allowed_values=list(OBJECTS),
@@ -61,6 +62,20 @@ CONFIG_SCHEMA = th.PropertiesList(
                 description="Send null values (clearing fields) instead of leaving them out"),
     th.Property("delete_mode", th.StringType, default="archive", allowed_values=["archive", "delete"],
                 description="2.x contacts: archive (reversible, as 1.x does) or delete permanently"),
+    th.Property("companies_mode", th.StringType, default="add", allowed_values=list(LINK_MODES),
+                description="A person's companies column: add memberships, or replace them "
+                            "(also leave the companies not listed)"),
+    th.Property("tags_mode", th.StringType, default="add", allowed_values=list(LINK_MODES),
+                description="A tags column: add tags, or replace them (also untag the others)"),
+    th.Property("merge_leads", th.BooleanType, default=False,
+                description="Merge a lead with the user's email (or merge_leads_column) into "
+                            "each user pushed"),
+    th.Property("merge_leads_column", th.StringType,
+                description="The column holding the email of the lead to merge (default: the "
+                            "user's email)"),
+    th.Property("create_attributes", th.BooleanType, default=False,
+                description="2.x: create custom data attributes Intercom does not know yet, "
+                            "typed from the SCHEMA, instead of reporting their rows invalid"),
 ).to_dict()
 
 
@@ -90,6 +105,11 @@ class TargetSettings:
     dry_run: bool
     send_nulls: bool
     delete_mode: str
+    companies_mode: str
+    tags_mode: str
+    merge_leads: bool
+    merge_leads_column: str | None
+    create_attributes: bool
     max_workers: int
     streams: Mapping[str, Mapping[str, Any]]
     object_mapping: Mapping[str, str]
@@ -118,6 +138,10 @@ class TargetSettings:
         for where, obj in named.items():
             if obj is not None and obj not in OBJECTS:
                 raise SettingsError(f"{where} must be one of {', '.join(OBJECTS)}, not {obj!r}")
+        modes = {name: str(config.get(name) or "add") for name in ("companies_mode", "tags_mode")}
+        for name, mode in modes.items():
+            if mode not in LINK_MODES:
+                raise SettingsError(f"{name} must be add or replace, not {mode!r}")
         return cls(
             generation=connection.api_generation(version), api_version=version,
             errors_path=str(config.get("errors_path") or "target-intercom-errors.jsonl"),
@@ -125,7 +149,10 @@ class TargetSettings:
             max_failure_rate=rate, **seconds,
             dry_run=bool(config.get("dry_run", False)),
             send_nulls=bool(config.get("send_nulls", False)),
-            delete_mode=str(config.get("delete_mode") or "archive"),
+            delete_mode=str(config.get("delete_mode") or "archive"), **modes,
+            merge_leads=bool(config.get("merge_leads", False)),
+            merge_leads_column=config.get("merge_leads_column") or None,
+            create_attributes=bool(config.get("create_attributes", False)),
             max_workers=int(config.get("max_workers") or 8),
             streams=streams, object_mapping=object_mapping,
         )
