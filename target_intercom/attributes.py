@@ -68,6 +68,8 @@ class AttributeCheck:
 
     def screen(self, items: list[Item], outcomes: StreamOutcomes) -> list[Item]:
         """The items that may be sent; the others are settled as invalid."""
+        if not any(item.payload.get("custom_attributes") for item in items):
+            return items
         known = self.catalog.names(self.http, self.model)
         kept = []
         for item in items:
