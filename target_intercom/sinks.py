@@ -37,10 +37,14 @@ class IntercomSink(BatchSink):
     def _validate_and_parse(self, record: dict) -> dict:
         """A record that does not match its SCHEMA is one row's problem, reported as invalid.
 
-        Overrides the SDK's private hook, which logs a traceback and stops the run instead."""
+        Replaces the SDK's private hook, which logs a traceback and stops the run instead."""
         self.row_problem: tuple[str, str] | None = None
         try:
-            return super()._validate_and_parse(record)
+            if self._validator is not None:
+                self._validator.validate(record)
+            self._parse_timestamps_in_record(record=record, schema=self.schema,
+                                             treatment=self.datetime_error_treatment)
+            return record
         except (InvalidRecord, ValueError) as exc:
             detail = exc.error_message if isinstance(exc, InvalidRecord) else str(exc)
             self.row_problem = ("schema_mismatch", f"does not match the SCHEMA of stream "
