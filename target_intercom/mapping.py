@@ -12,8 +12,8 @@ from typing import Any
 
 from target_intercom.settings import DELETE_COLUMN, StreamSettings
 
-TEXT, IDENT, TIME, FLAG, NUMBER, WHOLE, ROLE, COMPANIES = (
-    "text", "ident", "time", "flag", "number", "whole", "role", "companies")
+TEXT, IDENT, TIME, FLAG, NUMBER, WHOLE, ROLE, COMPANIES, TAGS = (
+    "text", "ident", "time", "flag", "number", "whole", "role", "companies", "tags")
 SDK_METADATA = ("_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", "_sdc_sequence",
                 "_sdc_table_version", "_sdc_sync_started_at")
 MAX_METADATA_KEYS = 10
@@ -23,7 +23,7 @@ IDENTIFIERS = frozenset({"id", "user_id", "external_id", "email", "company_id", 
 
 PEOPLE_READ_ONLY = frozenset({
     "type", "app_id", "created_at", "updated_at", "session_count", "anonymous", "pseudonym",
-    "location_data", "location", "social_profiles", "segments", "tags", "notes", "user_agent_data",
+    "location_data", "location", "social_profiles", "segments", "notes", "user_agent_data",
     "referrer", "utm_campaign", "utm_content", "utm_medium", "utm_source", "utm_term",
     "marked_email_as_spam", "has_hard_bounced", "do_not_track", "email_domain", "formatted_phone",
     "workspace_id", "last_replied_at", "last_contacted_at", "last_email_opened_at",
@@ -33,7 +33,7 @@ PEOPLE_READ_ONLY = frozenset({
     "ios_app_version", "ios_device", "ios_os_version", "ios_sdk_version", "ios_last_seen_at",
     "opted_in_subscription_types", "opted_out_subscription_types"})
 COMPANY_READ_ONLY = frozenset({"type", "id", "app_id", "created_at", "updated_at", "last_request_at",
-                               "user_count", "tags", "segments"})
+                               "user_count", "segments"})
 
 
 class Invalid(Exception):
@@ -60,20 +60,19 @@ PEOPLE_V1 = ObjectFields(
            "signed_up_at": TIME, "remote_created_at": TIME, "last_request_at": TIME,
            "last_seen_ip": TEXT, "last_seen_user_agent": TEXT, "unsubscribed_from_emails": FLAG,
            "update_last_request_at": FLAG, "new_session": FLAG, "companies": COMPANIES,
-           "role": ROLE},
+           "tags": TAGS, "role": ROLE},
     aliases={"external_id": "user_id", "last_seen_at": "last_request_at"},
     read_only=PEOPLE_READ_ONLY | {"avatar", "owner_id"}, extras="custom_attributes")
 CONTACTS_V2 = ObjectFields(
     known={"id": IDENT, "external_id": IDENT, "email": TEXT, "phone": IDENT, "name": TEXT,
            "avatar": TEXT, "signed_up_at": TIME, "last_seen_at": TIME, "owner_id": WHOLE,
-           "unsubscribed_from_emails": FLAG, "role": ROLE},
+           "unsubscribed_from_emails": FLAG, "role": ROLE, "companies": COMPANIES, "tags": TAGS},
     aliases={"user_id": "external_id", "last_request_at": "last_seen_at"},
-    read_only=PEOPLE_READ_ONLY | {"companies", "last_seen_ip", "last_seen_user_agent",
-                                  "remote_created_at"},
+    read_only=PEOPLE_READ_ONLY | {"last_seen_ip", "last_seen_user_agent", "remote_created_at"},
     extras="custom_attributes")
 COMPANY_FIELDS = {"company_id": IDENT, "name": TEXT, "remote_created_at": TIME,
                   "monthly_spend": NUMBER, "plan": TEXT, "size": WHOLE, "website": TEXT,
-                  "industry": TEXT}
+                  "industry": TEXT, "tags": TAGS}
 COMPANIES_V1 = ObjectFields(known={**COMPANY_FIELDS, "session_count": WHOLE}, aliases={},
                             read_only=COMPANY_READ_ONLY, extras="custom_attributes")
 COMPANIES_V2 = ObjectFields(known=COMPANY_FIELDS, aliases={},
@@ -96,12 +95,20 @@ class PeopleRules:
     one_role_per_object: bool  # 1.x: users and leads are separate objects
     sends_role: bool  # 2.x: one contacts object with a role
     companies_deletable: bool
+    memberships_inline: bool  # 1.x: `companies` items (with `remove`) on the person itself
+    untags_people_in_batch: bool  # 1.x: `untag` items in POST /tags; 2.x: one DELETE each
+    attributes_defined_first: bool  # 2.x refuses a custom attribute it does not know
+    merge_path: str  # how a lead becomes part of a user
 
 
 RULES = {1: PeopleRules("user_id", one_role_per_object=True, sends_role=False,
-                        companies_deletable=False),
+                        companies_deletable=False, memberships_inline=True,
+                        untags_people_in_batch=True, attributes_defined_first=False,
+                        merge_path="/contacts/convert"),
          2: PeopleRules("external_id", one_role_per_object=False, sends_role=True,
-                        companies_deletable=True)}
+                        companies_deletable=True, memberships_inline=False,
+                        untags_people_in_batch=False, attributes_defined_first=True,
+                        merge_path="/contacts/merge")}
 
 
 @dataclass
@@ -113,6 +120,8 @@ class Item:
     operation: str  # "upsert" or "delete"
     payload: dict = field(default_factory=dict)
     problem: tuple[str, str] | None = None  # (code, message) of an invalid record
+    links: dict = field(default_factory=dict)  # companies, tags, merge_email: written after
+    answer: dict | None = None  # the object Intercom answered the write with
     status: str | None = None  # accepted, failed, invalid or dry_run once settled
     code: str | None = None
     message: str | None = None
@@ -123,8 +132,12 @@ class RecordMapper:
     """Turns the records of one input stream into payloads for its object and API generation."""
 
     def __init__(self, stream: StreamSettings, generation: int, send_nulls: bool = False,
-                 logger: logging.Logger | None = None) -> None:
+                 logger: logging.Logger | None = None, merge_leads: bool = False,
+                 merge_leads_column: str | None = None) -> None:
         self.stream = stream
+        self.merge_leads = merge_leads and stream.object == "users"
+        self.merge_leads_column = merge_leads_column
+        self.sources: dict[str, str] = {}  # custom attribute -> the column it came from
         self.rules = RULES[generation]
         self.fields = FIELDS[(generation, stream.object)]
         self.send_nulls = send_nulls
@@ -142,7 +155,29 @@ class RecordMapper:
             payload = self.finish(self.place(record), operation)
         except Invalid as exc:
             return Item(row, kept, operation, problem=(exc.code, exc.message))
-        return Item(row, kept, operation, payload)
+        return Item(row, kept, operation, payload, links=self.links(record, payload, operation))
+
+    def links(self, record: Mapping[str, Any], payload: dict, operation: str) -> dict:
+        """What is written after the record itself: memberships, tags and the lead to merge.
+
+        On 1.x a person's companies stay in the payload as well (Intercom takes them there)."""
+        links: dict[str, Any] = {}
+        if "tags" in payload:
+            links["tags"] = payload.pop("tags")
+        if "companies" in payload:
+            links["companies"] = (payload["companies"] if self.rules.memberships_inline
+                                  else payload.pop("companies"))
+        if self.merge_leads and operation == "upsert":
+            email = (record.get(self.merge_leads_column) if self.merge_leads_column
+                     else payload.get("email"))
+            if isinstance(email, str) and email:
+                links["merge_email"] = email
+        return {} if operation == "delete" else links
+
+    def invalid(self, row: int, record: dict, code: str, message: str) -> Item:
+        """The Item of a record found invalid before mapping (no key, not matching its SCHEMA)."""
+        operation = "delete" if self.is_delete(record) else "upsert"
+        return Item(row, input_record(record), operation, problem=(code, message))
 
     def is_delete(self, record: Mapping[str, Any]) -> bool:
         flags = [record.get(DELETE_COLUMN)]
@@ -156,7 +191,8 @@ class RecordMapper:
         placed: dict[str, Any] = {}
         extras: dict[str, Any] = {}
         for column, raw in record.items():
-            if column.startswith("_sdc_") or column == self.stream.delete_column:
+            if column.startswith("_sdc_") or column in (self.stream.delete_column,
+                                                          self.merge_leads_column):
                 continue
             name = self.stream.columns.get(column, column)
             value = None if raw is None or (isinstance(raw, float) and math.isnan(raw)) else raw
@@ -167,6 +203,7 @@ class RecordMapper:
                 continue
             if name.startswith(extras_key + "."):
                 extras[name.split(".", 1)[1]] = value
+                self.sources[name.split(".", 1)[1]] = column
                 continue
             canonical = name if name in known else self.fields.aliases.get(name)
             if canonical is not None:
@@ -179,6 +216,7 @@ class RecordMapper:
             elif self.stream.custom_attributes is None or name in self.stream.custom_attributes \
                     or column in self.stream.custom_attributes:
                 extras[name] = value
+                self.sources[name] = column
             else:
                 self._leave_out(column, f"not listed in custom_attributes of {self.stream.name}")
         check_value = metadata_value if extras_key == "metadata" else attribute_value
@@ -275,6 +313,8 @@ def convert(kind: str, value: Any, column: str) -> Any:
         return number
     if kind == COMPANIES:
         return company_list(value, column)
+    if kind == TAGS:
+        return tag_names(value, column)
     raise ValueError(f"unknown field kind {kind}")
 
 
@@ -354,12 +394,21 @@ def metadata_value(name: str, value: Any) -> Any:
                       f"link or amount, not {type(value).__name__}") from None
 
 
+def tag_names(value: Any, column: str) -> list[str]:
+    """Tag names: a list of non-empty strings, each once."""
+    if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
+        raise Invalid("parameter_invalid", f"{column} must be a list of tag names")
+    return list(dict.fromkeys(t.strip() for t in value))
+
+
 def company_list(value: Any, column: str) -> list[dict]:
-    """A user's companies: a list of objects, each with company_id or id."""
-    if not isinstance(value, list) or not all(isinstance(c, dict) for c in value):
-        raise Invalid("parameter_invalid", f"{column} must be a list of company objects")
+    """A person's companies: a list of company ids, or of objects with company_id (or id) and
+    the company's fields."""
+    if not isinstance(value, list) or not all(isinstance(c, dict | str | int) for c in value):
+        raise Invalid("parameter_invalid", f"{column} must be a list of company ids or objects")
     companies = []
-    for company in value:
+    for entry in value:
+        company = entry if isinstance(entry, dict) else {"company_id": entry}
         if not (company.get("company_id") or company.get("id")):
             raise Invalid("parameter_not_found", f"{column}: each company needs company_id")
         converted = {k: v for k, v in company.items() if v is not None}

@@ -16,6 +16,7 @@ STREAM_OBJECTS = {"users": "users", "leads": "leads", "contacts": "leads", "comp
                   "events": "events"}
 MAX_BULK_ITEMS = 100
 DELETE_COLUMN = "_sdc_deleted_at"
+LINK_MODES = ("add", "replace")
 
 STREAM_SCHEMA = th.ObjectType(
     th.Property("object", th.StringType, allowed_values=list(OBJECTS),
@@ -61,6 +62,20 @@ CONFIG_SCHEMA = th.PropertiesList(
                 description="Send null values (clearing fields) instead of leaving them out"),
     th.Property("delete_mode", th.StringType, default="archive", allowed_values=["archive", "delete"],
                 description="2.x contacts: archive (reversible, as 1.x does) or delete permanently"),
+    th.Property("companies_mode", th.StringType, default="add", allowed_values=list(LINK_MODES),
+                description="A person's companies column: add memberships, or replace them "
+                            "(also leave the companies not listed)"),
+    th.Property("tags_mode", th.StringType, default="add", allowed_values=list(LINK_MODES),
+                description="A tags column: add tags, or replace them (also untag the others)"),
+    th.Property("merge_leads", th.BooleanType, default=False,
+                description="Merge a lead with the user's email (or merge_leads_column) into "
+                            "each user pushed"),
+    th.Property("merge_leads_column", th.StringType,
+                description="The column holding the email of the lead to merge (default: the "
+                            "user's email)"),
+    th.Property("create_attributes", th.BooleanType, default=False,
+                description="2.x: create custom data attributes Intercom does not know yet, "
+                            "typed from the SCHEMA, instead of reporting their rows invalid"),
 ).to_dict()
 
 
@@ -90,6 +105,11 @@ class TargetSettings:
     dry_run: bool
     send_nulls: bool
     delete_mode: str
+    companies_mode: str
+    tags_mode: str
+    merge_leads: bool
+    merge_leads_column: str | None
+    create_attributes: bool
     max_workers: int
     streams: Mapping[str, Mapping[str, Any]]
     object_mapping: Mapping[str, str]
@@ -107,7 +127,10 @@ class TargetSettings:
             lost_submit_wait_s=float(config["lost_submit_wait_s"]),
             max_failure_rate=None if rate is None else float(rate),
             dry_run=config["dry_run"], send_nulls=config["send_nulls"],
-            delete_mode=config["delete_mode"], max_workers=config["max_workers"],
+            delete_mode=config["delete_mode"], companies_mode=config["companies_mode"],
+            tags_mode=config["tags_mode"], merge_leads=config["merge_leads"],
+            merge_leads_column=config.get("merge_leads_column") or None,
+            create_attributes=config["create_attributes"], max_workers=config["max_workers"],
             streams=config.get("streams") or {}, object_mapping=config.get("object_mapping") or {},
         )
 

@@ -6,32 +6,15 @@ from typing import TYPE_CHECKING, Any
 
 from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks import BatchSink
-from singer_sdk.sinks.core import JSONSchemaValidator
 from typing_extensions import override
 
 from intercom_client.http import IntercomHttp
-from target_intercom.errors import BadRecord
+from target_intercom.attributes import data_type
 from target_intercom.mapping import RecordMapper
 from target_intercom.writers import Writer, make_writer
 
 if TYPE_CHECKING:
     from target_intercom.target import TargetIntercom
-
-
-class SchemaCheck(JSONSchemaValidator):
-    """Schema validation that stops the run with one clear line instead of a logged traceback."""
-
-    def __init__(self, schema: dict, stream: str) -> None:
-        super().__init__(schema)
-        self.stream = stream
-
-    @override
-    def validate(self, record: dict) -> None:
-        try:
-            super().validate(record)
-        except InvalidRecord as exc:
-            raise BadRecord(f"a record of stream {self.stream!r} does not match its schema: "
-                            f"{exc.error_message}") from None
 
 
 class IntercomSink(BatchSink):
@@ -52,8 +35,33 @@ class IntercomSink(BatchSink):
         return True
 
     @override
-    def get_validator(self) -> SchemaCheck | None:
-        return SchemaCheck(self.schema, self.stream_name) if self.validate_schema else None
+    def _validate_and_parse(self, record: dict) -> dict:
+        """A record that does not match its SCHEMA is one row's problem, reported as invalid.
+
+        Replaces the SDK's private hook, which logs a traceback and stops the run instead."""
+        self.row_problem: tuple[str, str] | None = None
+        try:
+            if self._validator is not None:
+                self._validator.validate(record)
+            self._parse_timestamps_in_record(record=record, schema=self.schema,
+                                             treatment=self.datetime_error_treatment)
+            return record
+        except (InvalidRecord, ValueError) as exc:
+            detail = exc.error_message if isinstance(exc, InvalidRecord) else str(exc)
+            self.row_problem = ("schema_mismatch", f"does not match the SCHEMA of stream "
+                                                   f"{self.stream_name!r}: {detail}")
+            return record
+
+    @override
+    def _singer_validate_message(self, record: dict) -> None:
+        """A record without its key properties is one row's problem, reported as invalid.
+
+        Overrides the SDK's private hook, which stops the run instead."""
+        missing = [k for k in self.key_properties or () if record.get(k) in (None, "")]
+        if missing and self.row_problem is None:
+            self.row_problem = ("parameter_not_found",
+                                f"missing key propert{'ies' if len(missing) > 1 else 'y'} "
+                                f"{', '.join(missing)}")
 
     @override
     def setup(self) -> None:
@@ -61,15 +69,27 @@ class IntercomSink(BatchSink):
         stream = settings.stream(self.stream_name)
         self.outcomes = self.target.outcomes.stream(self.stream_name, stream.object)
         self.calls_before = self.outcomes.api_calls  # of earlier sinks of this stream
-        self.mapper = RecordMapper(stream, settings.generation, settings.send_nulls, self.logger)
-        self.http = None if settings.dry_run else IntercomHttp(
-            self.config, user_agent=self.target.user_agent)
+        self.mapper = RecordMapper(stream, settings.generation, settings.send_nulls, self.logger,
+                                   settings.merge_leads, settings.merge_leads_column)
+        self.http = IntercomHttp(self.config, user_agent=self.target.user_agent)
         self.writer: Writer = make_writer(settings, stream, self.http, self.outcomes,
-                                          self.target.job_slots, self.logger)
+                                          self.target.job_slots, self.logger,
+                                          self.target.directory, self.target.attributes,
+                                          self.attribute_types)
+
+    def attribute_types(self) -> dict[str, str]:
+        """The Intercom data type of each custom attribute, from its column's SCHEMA."""
+        properties = self.schema.get("properties") or {}
+        return {name: data_type(properties.get(column) or {})
+                for name, column in self.mapper.sources.items()}
 
     @override
     def process_record(self, record: dict, context: dict) -> None:
-        item = self.mapper.item(self.outcomes.next_row(), record)
+        row = self.outcomes.next_row()
+        if getattr(self, "row_problem", None) is not None:
+            self.outcomes.reject(self.mapper.invalid(row, record, *self.row_problem))
+            return
+        item = self.mapper.item(row, record)
         if item.problem is not None:
             self.outcomes.reject(item)
             return
@@ -93,10 +113,8 @@ class IntercomSink(BatchSink):
     def clean_up(self) -> None:
         self.writer.close()
         self._count_calls()
-        if self.http is not None:
-            self.http.close()
+        self.http.close()
         super().clean_up()
 
     def _count_calls(self) -> None:
-        if self.http is not None:
-            self.outcomes.api_calls = self.calls_before + self.http.calls
+        self.outcomes.api_calls = self.calls_before + self.http.calls

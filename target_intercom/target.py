@@ -14,8 +14,10 @@ from typing_extensions import override
 
 from intercom_client.cli import OneLineFailures
 from intercom_client.settings import base_url
+from target_intercom.attributes import AttributeCatalog
 from target_intercom.bulk import JobSlots
 from target_intercom.errors import FailureRateExceeded
+from target_intercom.links import Directory
 from target_intercom.outcomes import OutcomeListener, Outcomes
 from target_intercom.settings import CONFIG_SCHEMA, TargetSettings
 from target_intercom.sinks import IntercomSink
@@ -57,6 +59,8 @@ class TargetIntercom(OneLineFailures, Target):
         self.max_parallelism = 1  # streams drain in the order they arrived: users before events
         self.outcomes = Outcomes(self.settings.errors_path, outcome_listener, self.settings.dry_run)
         self.job_slots = JobSlots()
+        self.directory = Directory()
+        self.attributes = AttributeCatalog()
         self.user_agent = self.config.get("user_agent") or f"{self.name}/{self.plugin_version}"
         path = "bulk jobs" if self.settings.generation == 1 else "upserts"
         self.logger.info("writing to Intercom API %s (%s) at %s%s", self.settings.api_version, path,

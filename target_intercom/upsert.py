@@ -169,16 +169,16 @@ class ContactWrites:
             return
         body = {k: v for k, v in item.payload.items() if k != "id"}
         if contact_id is not None:
-            self.http.request("PUT", f"/contacts/{contact_id}", json=body)
+            item.answer = self.http.json("PUT", f"/contacts/{contact_id}", json=body)
             return
         try:
-            self.http.request("POST", "/contacts", json=body)
+            item.answer = self.http.json("POST", "/contacts", json=body)
         except FatalError as exc:
             if exc.status != 409:
                 raise
-            self._update_conflicting(exc, body)
+            item.answer = self._update_conflicting(exc, body)
 
-    def _update_conflicting(self, exc: FatalError, body: dict) -> None:
+    def _update_conflicting(self, exc: FatalError, body: dict) -> dict:
         """A create that met an existing contact: update it, unless it is someone else's."""
         code, message = failure_of(exc)
         match = CONFLICT_ID.search(message)
@@ -189,7 +189,7 @@ class ContactWrites:
             existing = self.http.json("GET", f"/contacts/{contact_id}")
             if existing.get("external_id") not in (None, "", body["external_id"]):
                 raise Refused(code, f"{message} (with external_id {existing['external_id']!r})")
-        self.http.request("PUT", f"/contacts/{contact_id}", json=body)
+        return self.http.json("PUT", f"/contacts/{contact_id}", json=body)
 
     def _delete(self, contact_id: str | None) -> None:
         if contact_id is None:
@@ -213,7 +213,7 @@ class CompanyWrites:
 
     def apply(self, item: Item) -> None:
         if item.operation == "upsert":
-            self.http.request("POST", "/companies", json=item.payload)
+            item.answer = self.http.json("POST", "/companies", json=item.payload)
             return
         try:
             answer = self.http.json("GET", "/companies",

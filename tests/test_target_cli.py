@@ -65,10 +65,6 @@ def test_a_run_writes_emits_state_and_logs_a_summary(secret_sandbox, client, tmp
     (singer_text(users_messages(1)) + "{not json\n", "input line 3 is not a JSON Singer message"),
     (singer_text([record("users", user(1))]), "before a corresponding schema"),
     (singer_text([schema("tickets"), record("tickets", {"id": 1})]), "stream 'tickets' names no"),
-    (singer_text([schema("users"), record("users", {"user_id": 7})]),
-     "a record of stream 'users' does not match its schema"),
-    (singer_text([schema("users", keys=["user_id"]), record("users", {"email": "a@b.co"})]),
-     "missing one or more key_properties"),
     ('{"type": "RECORD"}\n', "missing required"),
 ])
 def test_bad_input_is_one_error_line_and_confirms_nothing(secret_sandbox, client, tmp_path, text,
@@ -77,6 +73,28 @@ def test_bad_input_is_one_error_line_and_confirms_nothing(secret_sandbox, client
         [state({"never": "emitted"})]), tmp_path)
     assert_one_clear_error(result, fragment)
     assert result.stdout == ""
+
+
+def test_row_problems_are_row_outcomes_and_the_run_goes_on(secret_sandbox, client, tmp_path):
+    """Rows without their key or not matching the SCHEMA are invalid rows, not a broken input."""
+    rows = [user(i, "rp") for i in range(180)]
+    rows += [user(i, "rpbad", email=f"not-an-email-{i}") for i in range(10)]
+    rows += [{k: v for k, v in user(i, "rpnokey").items() if k != "user_id"} for i in range(5)]
+    rows.append({**user(999, "rp"), "user_id": 7})
+    text = singer_text([schema("users", keys=["user_id"]),
+                        *(record("users", r) for r in rows), state({"n": len(rows)})])
+    result = run_cli(target_config(secret_sandbox, "1.4", tmp_path, max_failure_rate=0.1), text,
+                     tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [{"n": 196}]
+    assert "196 records: 190 sent, 180 accepted, 10 failed, 6 invalid" in result.stderr
+    errors = read_errors(tmp_path / "errors.jsonl")
+    invalid = {e["row"]: e["message"] for e in errors if e["outcome"] == "invalid"}
+    assert list(invalid) == [190, 191, 192, 193, 194, 195]
+    assert all(m == "missing key property user_id" for m in list(invalid.values())[:5])
+    assert "does not match the SCHEMA of stream 'users'" in invalid[195]
+    assert sorted(e["row"] for e in errors if e["outcome"] == "failed") == list(range(180, 190))
+    assert {e["code"] for e in errors if e["outcome"] == "failed"} == {"parameter_invalid"}
 
 
 def test_a_rejected_token_is_named_but_never_shown(secret_sandbox, tmp_path):

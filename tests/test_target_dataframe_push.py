@@ -16,7 +16,7 @@ from tests.target_support import BASE_TIME, events_of, people, read_errors, targ
 def test_users_and_events_from_dataframes(sandbox, tmp_path, version):
     client = SandboxClient(sandbox, version)
     client.fresh_workspace()
-    config = target_config(sandbox, version, tmp_path)
+    config = target_config(sandbox, version, tmp_path, create_attributes=True)
     users = pd.DataFrame({
         "customer_id": ["df1", "df2", None, "df4", "df5"],
         "email": ["df1@example.com", "broken", "df3@example.com", None, "df5@example.com"],
@@ -34,6 +34,8 @@ def test_users_and_events_from_dataframes(sandbox, tmp_path, version):
     written = people(client, "df")
     assert written["df1"]["signed_up_at"] == 1748779200
     assert written["df4"]["custom_attributes"] == {"seats": 4, "vip": False}
+    vip = [a for a in client.snapshot("data_attributes") if a["name"] == "vip"]
+    assert [a["data_type"] for a in vip] == ["boolean"]  # 2.x: created from the dtype first
 
     events = pd.DataFrame({"event_name": ["viewed"] * 4, "user_id": ["df1", "df4", "nobody", None],
                            "created_at": [BASE_TIME, BASE_TIME + 1, BASE_TIME + 2, BASE_TIME + 3],

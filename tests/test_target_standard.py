@@ -50,3 +50,8 @@ class TestTargetIntercomStandard(StandardTargetTests):
     @pytest.fixture
     def resource(self, standard_sandbox):
         return standard_sandbox
+
+    @pytest.mark.skip(reason="a record without its key is one row's problem here (outcome "
+                      "invalid), not a failed run; test_target_cli.py tests that")
+    def test_target_record_missing_key_property(self) -> None:
+        """Replaces the SDK's test, which expects the run to stop."""

@@ -9,7 +9,7 @@ import re
 from starlette.routing import Match, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from intercom_sandbox.api import admin, v1, v2
+from intercom_sandbox.api import admin, links, v1, v2
 from intercom_sandbox.api.responses import error_body
 from intercom_sandbox.api.state import SandboxState
 from intercom_sandbox.model.faults import FaultRule
@@ -31,7 +31,8 @@ class SandboxApp:
 
     def __init__(self, state: SandboxState) -> None:
         self.state = state
-        self.routes = {1: v1.routes(state), 2: v2.routes(state)}
+        self.routes = {1: v1.routes(state) + links.routes_v1(state),
+                       2: v2.routes(state) + links.routes_v2(state)}
         self.admin_routes = admin.routes(state)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -67,13 +67,16 @@ class V2(Dialect):
 
     @endpoint
     async def create_contact(self, request: Request) -> Response:
-        record = self.ws.create_contact(contact_fields(await json_body(request)))
+        fields = contact_fields(await json_body(request))
+        self.ws.require_defined("contact", fields.get("custom_attributes"))
+        record = self.ws.create_contact(fields)
         return self.one("contacts", record, render.contact)
 
     @endpoint
     async def update_contact(self, request: Request) -> Response:
         record = self.ws.contact(request.path_params["id"])
         fields = contact_fields(await json_body(request))
+        self.ws.require_defined("contact", fields.get("custom_attributes"))
         return self.one("contacts", self.ws.edit_contact(record, fields), render.contact)
 
     @endpoint
@@ -184,6 +187,7 @@ class V2(Dialect):
         body = await json_body(request)
         if not isinstance(body, dict):
             raise invalid("body must be a JSON object")
+        self.ws.require_defined("company", body.get("custom_attributes"))
         return self.one("companies", self.ws.upsert_company(body), render.company)
 
     @endpoint
@@ -193,6 +197,7 @@ class V2(Dialect):
         if not isinstance(body, dict):
             raise invalid("body must be a JSON object")
         body = {**body, "company_id": record["company_id"]}
+        self.ws.require_defined("company", body.get("custom_attributes"))
         return self.one("companies", self.ws.upsert_company(body), render.company)
 
     @endpoint

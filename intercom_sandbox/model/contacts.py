@@ -268,11 +268,7 @@ class ContactOperations(AttributeOperations):
         """Turn a lead into a user, merging into an existing user when one matches."""
         target = self.find_user(user_ident)
         if target is not None:
-            merged = {k: v for k, v in lead["custom_attributes"].items()
-                      if k not in target["custom_attributes"]}
-            self.update_contact(target, {"custom_attributes": merged} if merged else {})
-            self.delete_contact(lead)
-            return target
+            return self.absorb_lead(lead, target)
         self._unindex_contact(lead)
         lead["role"] = "user"
         lead["external_id"] = user_ident.get("user_id") or user_ident.get("external_id")
@@ -287,3 +283,5 @@ class ContactOperations(AttributeOperations):
     # Provided by CompanyOperations in the composed workspace.
     company_for_reference: Callable[[dict], dict | None]
     upsert_company: Callable[[dict], dict]
+    # Provided by LinkOperations.
+    absorb_lead: Callable[[dict, dict], dict]

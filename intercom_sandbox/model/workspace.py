@@ -15,6 +15,7 @@ from intercom_sandbox.model.errors import invalid, not_found
 from intercom_sandbox.model.events import EventOperations
 from intercom_sandbox.model.generate import generate
 from intercom_sandbox.model.jobs import JobStore
+from intercom_sandbox.model.links import LinkOperations
 from intercom_sandbox.model.scroll import ScrollRegistry
 from intercom_sandbox.model.teammates import TeammateOperations
 
@@ -23,7 +24,7 @@ COLLECTIONS = ("contacts", "companies", "conversations", "tags", "segments", "ad
 
 
 class Workspace(ContactOperations, CompanyOperations, ConversationOperations, EventOperations,
-                TeammateOperations):
+                TeammateOperations, LinkOperations):
     """One Intercom app with its data; plain Python, no HTTP."""
 
     def __init__(self, config: SandboxConfig) -> None:
