@@ -2,6 +2,7 @@
 upsert path, into a sandbox that adds 100 ms to every request.
 
 Run: .venv/bin/python benchmarks/target_push.py [--records 10000] [--latency-ms 100] [--max-workers 16]
+     [--links]   (users also carry two teams as companies and two tags, both replaced)
 """
 
 from __future__ import annotations
@@ -64,9 +65,21 @@ def latency_sandbox(latency_ms: float) -> AbstractContextManager[Server]:
     return sandbox(Server, {"latency-ms": latency_ms, "users": 2000}, timeout_s=60)
 
 
-def singer_input(records: int, prefix: str) -> str:
-    """`records` users, then one event per user, then a STATE."""
+TEAMS, TAGS = 20, 5
+
+
+def links_of(i: int) -> dict:
+    """User i's two teams (of TEAMS, as companies) and two tags (of TAGS)."""
+    return {"companies": [f"team-{i % TEAMS}", f"team-{(i * 7 + 3) % TEAMS}"],
+            "tags": [f"tag-{i % TAGS}", f"tag-{(i + 2) % TAGS}"]}
+
+
+def singer_input(records: int, prefix: str, links: bool = False) -> str:
+    """`records` users (with memberships and tags when `links`), then one event per user, then a
+    STATE."""
     users = {"type": "object", "properties": {
+        "companies": {"type": "array", "items": {"type": "string"}},
+        "tags": {"type": "array", "items": {"type": "string"}},
         "user_id": {"type": "string"}, "email": {"type": "string"}, "name": {"type": "string"},
         "plan_name": {"type": "string"}, "seats": {"type": "integer"},
         "signed_up_at": {"type": "string", "format": "date-time"}}}
@@ -76,8 +89,8 @@ def singer_input(records: int, prefix: str) -> str:
     lines = [{"type": "SCHEMA", "stream": "users", "schema": users, "key_properties": ["user_id"]}]
     lines += [{"type": "RECORD", "stream": "users", "record": {
         "user_id": f"{prefix}{i}", "email": f"{prefix}{i}@example.com", "name": f"Bench User {i}",
-        "plan_name": "pro", "seats": i % 50, "signed_up_at": "2025-06-01T12:00:00Z"}}
-        for i in range(records)]
+        "plan_name": "pro", "seats": i % 50, "signed_up_at": "2025-06-01T12:00:00Z",
+        **(links_of(i) if links else {})}} for i in range(records)]
     lines.append({"type": "SCHEMA", "stream": "events", "schema": events, "key_properties": []})
     lines += [{"type": "RECORD", "stream": "events", "record": {
         "event_name": "placed-order", "created_at": BASE_TIME + i, "user_id": f"{prefix}{i}",
@@ -87,15 +100,16 @@ def singer_input(records: int, prefix: str) -> str:
 
 
 def push(server: Server, name: str, version: str, records: int, max_workers: int,
-         tmp: Path) -> PathResult:
+         tmp: Path, links: bool = False) -> PathResult:
     """Reset the sandbox, run the target CLI over the input, and count what it did."""
     server.api("POST", "/_sandbox/reset")
     prefix = f"bench-{version}-"
     config = {"access_token": server.token, "api_url": server.url, "api_version": version,
-              "max_workers": max_workers, "errors_path": str(tmp / f"errors-{version}.jsonl")}
+              "max_workers": max_workers, "errors_path": str(tmp / f"errors-{version}.jsonl"),
+              **({"companies_mode": "replace", "tags_mode": "replace"} if links else {})}
     config_path = tmp / f"config-{version}.json"
     config_path.write_text(json.dumps(config))
-    text = singer_input(records, prefix)
+    text = singer_input(records, prefix, links)
     server.api("DELETE", "/_sandbox/stats")
     started = time.monotonic()
     run = subprocess.run([tool("target-intercom"), "--config", str(config_path)], input=text,
@@ -123,7 +137,9 @@ def report(results: list[PathResult], records: int, latency_ms: float, max_worke
         print(f"{r.name:<22}{r.seconds:>9.1f}{r.records_per_s:>11.0f}{total:>11,}"
               f"{100 * total / r.records:>15.2f}{f'{r.users_written:,}, {r.events_written:,}':>26}")
     for r in results:
-        print(f"\n{r.name}: API calls by stream {r.calls}; by route (sandbox):")
+        per_record = {stream: round(n / (r.records / 2), 2) for stream, n in r.calls.items()}
+        print(f"\n{r.name}: API calls by stream {r.calls}, per record {per_record}; "
+              "by route (sandbox):")
         for route, count in sorted(r.routes.items(), key=lambda kv: -kv[1]):
             print(f"  {count:>7,}  {route}")
 
@@ -134,14 +150,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--latency-ms", type=float, default=100.0)
     p.add_argument("--max-workers", type=int, default=16, help="concurrent requests on 2.x")
     p.add_argument("--paths", default="1.4,2.11", help="API versions to run, comma-separated")
+    p.add_argument("--links", action="store_true",
+                   help="users carry two companies and two tags each (companies_mode and "
+                        "tags_mode replace)")
     args = p.parse_args(argv)
-    names = {"1.4": "1.x bulk jobs (1.4)", "2.11": "2.x upserts (2.11)"}
+    extra = " + links" if args.links else ""
+    names = {"1.4": f"1.x bulk jobs (1.4){extra}", "2.11": f"2.x upserts (2.11){extra}"}
     results = []
     with latency_sandbox(args.latency_ms) as server, tempfile.TemporaryDirectory() as tmp:
         for version in args.paths.split(","):
             print(f"pushing through {names.get(version, version)}...", flush=True)
             results.append(push(server, names.get(version, version), version, args.records,
-                                args.max_workers, Path(tmp)))
+                                args.max_workers, Path(tmp), args.links))
     report(results, args.records, args.latency_ms, args.max_workers)
     return 0
 

@@ -16,10 +16,6 @@ class StreamNotMapped(TargetError):
     """An input stream that names no Intercom object and has no mapping in `streams`."""
 
 
-class BadRecord(TargetError):
-    """A RECORD message that does not match its stream's SCHEMA."""
-
-
 class FailureRateExceeded(TargetError):
     """More records failed than `max_failure_rate` allows."""
 

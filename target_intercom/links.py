@@ -4,11 +4,13 @@ a lead merged into its user. A record is accepted only once all of them are writ
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import logging
 import threading
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from intercom_client.errors import IntercomError, NotFoundError
@@ -18,6 +20,7 @@ from target_intercom.errors import failure_of, is_record_failure, run_stopper
 from target_intercom.mapping import RULES, Item
 from target_intercom.outcomes import StreamOutcomes
 from target_intercom.settings import TargetSettings
+from target_intercom.upsert import search_contacts
 
 TAG_BATCH = 100
 LIST_PAGE = 150
@@ -64,6 +67,7 @@ class Directory:
         self.company_ids: dict[str, str] = {}  # your company_id -> Intercom id
         self.company_keys: dict[str, str] = {}  # Intercom id -> your company_id
         self.tag_names: dict[str, str] = {}  # tag id -> name
+        self.upserted: dict[str, Future[str]] = {}  # a company entry with fields -> Intercom id
 
     def note_company(self, company: dict) -> str:
         with self.lock:
@@ -78,8 +82,7 @@ class Directory:
         if company.get("id"):
             return str(company["id"])
         if set(company) - {"company_id", "remove"}:
-            body = {k: v for k, v in company.items() if k != "remove"}
-            return self.note_company(http.json("POST", "/companies", json=body))
+            return self._upsert_once(http, {k: v for k, v in company.items() if k != "remove"})
         if key in self.company_ids:
             return self.company_ids[key]
         try:
@@ -90,6 +93,24 @@ class Directory:
         if not found or not found.get("id"):
             found = http.json("POST", "/companies", json={"company_id": key})
         return self.note_company(found)
+
+    def _upsert_once(self, http: IntercomHttp, body: dict) -> str:
+        """Upsert a company entry carrying fields once a run, however many people list it."""
+        key = json.dumps(body, sort_keys=True, default=str)
+        with self.lock:
+            pending = self.upserted.get(key)
+            owner = pending is None
+            if owner:
+                pending = self.upserted[key] = Future()
+        assert pending is not None
+        if owner:
+            try:
+                pending.set_result(self.note_company(http.json("POST", "/companies", json=body)))
+            except BaseException as exc:
+                with self.lock:
+                    del self.upserted[key]  # the next person listing it tries again
+                pending.set_exception(exc)
+        return pending.result()
 
     def company_key(self, http: IntercomHttp, intercom_id: str) -> str:
         """Your company_id of a company known by its Intercom id."""
@@ -126,6 +147,7 @@ class LinkedWriter:
         self.name = f"{outcomes.stream}: {obj} links"
         self.pool = ThreadPoolExecutor(max_workers=settings.max_workers,
                                        thread_name_prefix=f"intercom-{obj}-links")
+        self.leads_by_email: dict[str, list[dict]] = {}  # 2.x: the leads a batch merges
 
     def write(self, items: list[Item]) -> None:
         if self.attributes is not None:
@@ -137,8 +159,11 @@ class LinkedWriter:
                     self.settings.companies_mode, self.settings.tags_mode):
                 self._each(items, self._read_person_v1)
             self.base.write(items)
-            written = self.held.take()
+            written = sorted(self.held.take(), key=lambda i: i.row)  # links in input order
             failures: dict[int, tuple[str, str]] = {}
+            self._find_leads(written)
+            if self.obj == "leads" and self.rules.leads_tagged_by_id:
+                self._each([i for i in written if "tags" in i.links], self._lead_id)
             self._each(written, self._link_one, failures)
             self._tags([i for i in written if "tags" in i.links and i.row not in failures],
                        failures)
@@ -241,16 +266,35 @@ class LinkedWriter:
                 return ids
             page += 1
 
+    def _find_leads(self, items: list[Item]) -> None:
+        """2.x: the leads to merge into a batch's users, found 100 emails to a search."""
+        self.leads_by_email = {}
+        emails = {i.links["merge_email"] for i in items if "merge_email" in i.links}
+        if not emails or self.rules.merge_path != "/contacts/merge":
+            return
+        for lead in search_contacts(self.http, "lead", "email", emails):
+            self.leads_by_email.setdefault(lead["email"], []).append(lead)
+
+    def _lead_id(self, item: Item) -> None:
+        """1.x: the Intercom id of a lead written in bulk, the only way `POST /tags` finds it."""
+        answer = item.answer = item.answer or {}
+        if answer.get("id") or item.payload.get("id"):
+            answer.setdefault("id", item.payload.get("id"))
+            return
+        try:
+            found = self.http.json("GET", "/contacts",
+                                   params={"user_id": item.payload.get("user_id")})
+        except NotFoundError:
+            return  # tagging it fails that record alone
+        people = found.get("contacts") if "contacts" in found else [found]
+        if people and people[0].get("id"):
+            answer["id"] = people[0]["id"]
+
     def _merge(self, item: Item) -> None:
         """Each lead with the email merged into the user (2.x merge, 1.x convert)."""
         email = item.links["merge_email"]
         if self.rules.merge_path == "/contacts/merge":
-            body = {"query": {"operator": "AND", "value": [
-                {"field": "role", "operator": "=", "value": "lead"},
-                {"field": "email", "operator": "=", "value": email}]},
-                "pagination": {"per_page": LIST_PAGE}}
-            leads = self.http.json("POST", "/contacts/search", json=body).get("data") or []
-            for lead in leads:
+            for lead in self.leads_by_email.get(email, []):
                 self.http.json("POST", "/contacts/merge",
                                json={"from": lead["id"], "into": (item.answer or {})["id"]})
             return
@@ -279,7 +323,7 @@ class LinkedWriter:
             self._tag_request(name, tagged, False, failures)
         for name, untagged in removes.items():
             if self.people and not self.rules.untags_people_in_batch:
-                self._each(untagged, lambda item, n=name: self._untag_contact(item, n), failures)
+                self._each(untagged, functools.partial(self._untag_contact, name=name), failures)
             else:
                 self._tag_request(name, untagged, True, failures)
 
@@ -301,7 +345,7 @@ class LinkedWriter:
             ref = {"company_id": payload["company_id"]}
             if answer.get("id"):
                 ref["id"] = answer["id"]
-        elif answer.get("id") and not self.rules.memberships_inline:
+        elif answer.get("id") and (not self.rules.memberships_inline or self.obj == "leads"):
             ref = {"id": answer["id"]}
         else:
             ref = {k: payload[k] for k in ("id", "user_id", "email") if payload.get(k)}

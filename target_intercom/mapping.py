@@ -99,16 +99,17 @@ class PeopleRules:
     untags_people_in_batch: bool  # 1.x: `untag` items in POST /tags; 2.x: one DELETE each
     attributes_defined_first: bool  # 2.x refuses a custom attribute it does not know
     merge_path: str  # how a lead becomes part of a user
+    leads_tagged_by_id: bool  # 1.x: `POST /tags` finds a lead by its Intercom id only
 
 
 RULES = {1: PeopleRules("user_id", one_role_per_object=True, sends_role=False,
                         companies_deletable=False, memberships_inline=True,
                         untags_people_in_batch=True, attributes_defined_first=False,
-                        merge_path="/contacts/convert"),
+                        merge_path="/contacts/convert", leads_tagged_by_id=True),
          2: PeopleRules("external_id", one_role_per_object=False, sends_role=True,
                         companies_deletable=True, memberships_inline=False,
                         untags_people_in_batch=False, attributes_defined_first=True,
-                        merge_path="/contacts/merge")}
+                        merge_path="/contacts/merge", leads_tagged_by_id=False)}
 
 
 @dataclass

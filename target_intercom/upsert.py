@@ -104,6 +104,26 @@ class UpsertWriter:
         self.pool.shutdown(wait=True)
 
 
+def search_contacts(http: IntercomHttp, role: str, field: str, values: set[str]) -> list[dict]:
+    """2.x contacts of a role whose `field` is one of `values`: one search per 100 values."""
+    found: list[dict] = []
+    ordered = sorted(values)
+    for start in range(0, len(ordered), SEARCH_CHUNK):
+        body: dict[str, Any] = {
+            "query": {"operator": "AND", "value": [
+                {"field": "role", "operator": "=", "value": role},
+                {"field": field, "operator": "IN", "value": ordered[start:start + SEARCH_CHUNK]}]},
+            "pagination": {"per_page": SEARCH_PAGE}}
+        while True:
+            answer = http.json("POST", "/contacts/search", json=body)
+            found.extend(c for c in answer.get("data") or [] if c.get(field))
+            after = ((answer.get("pages") or {}).get("next") or {}).get("starting_after")
+            if not after:
+                break
+            body["pagination"] = {"per_page": SEARCH_PAGE, "starting_after": after}
+    return found
+
+
 class ContactWrites:
     """2.x contacts: found by id, else external_id, else email (one search per 100 records), then
     updated; otherwise created, and a 409 conflict (a contact that search did not show yet) is
@@ -133,22 +153,7 @@ class ContactWrites:
                 self.by_email.setdefault((role, contact["email"]), []).append(contact)
 
     def _search(self, role: str, field: str, values: set[str]) -> list[dict]:
-        found: list[dict] = []
-        ordered = sorted(values)
-        for start in range(0, len(ordered), SEARCH_CHUNK):
-            body: dict[str, Any] = {
-                "query": {"operator": "AND", "value": [
-                    {"field": "role", "operator": "=", "value": role},
-                    {"field": field, "operator": "IN", "value": ordered[start:start + SEARCH_CHUNK]}]},
-                "pagination": {"per_page": SEARCH_PAGE}}
-            while True:
-                answer = self.http.json("POST", "/contacts/search", json=body)
-                found.extend(c for c in answer.get("data") or [] if c.get(field))
-                after = ((answer.get("pages") or {}).get("next") or {}).get("starting_after")
-                if not after:
-                    break
-                body["pagination"] = {"per_page": SEARCH_PAGE, "starting_after": after}
-        return found
+        return search_contacts(self.http, role, field, values)
 
     def locate(self, payload: dict) -> str | None:
         """The id of the contact a record refers to, if one exists."""

@@ -4,7 +4,8 @@ For each operation the sandbox serves, the description's parameter examples and 
 request body example are sent over real HTTP, with placeholder ids swapped for ids of the
 workspace. A success example must succeed, an error example must get the status the
 description pairs with it, and every answer must validate against the response schema.
-Operations the sandbox does not serve are listed in NOT_SERVED with the reason.
+Operations the sandbox does not serve are listed in NOT_SERVED with the reason; the objects an
+example names are made first (SETUPS).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 
 from intercom_sandbox import Sandbox, SandboxConfig
-from intercom_sandbox.api.v2 import routes
+from intercom_sandbox.api import links, v2
 from tests.test_openapi_conformance import SIZE, SPEC_PATH, dangling_schema_refs, schema_messages
 
 VERSION = "2.11"
@@ -28,8 +29,6 @@ CONVERSATION_WRITES = "conversation writes are not modelled: the connectors only
 HELP_CENTER = "help center content (articles, collections, help centers) is not modelled"
 NEWS = "news items and newsfeeds are not modelled"
 TICKETS = "tickets and ticket types are not modelled"
-LINKS = ("served by intercom_sandbox/api/links.py, not replayed: the examples name objects "
-         "the seeded workspace lacks (tests/test_target_links.py exercises them)")
 NOT_SERVED = {
     "put /admins/{admin_id}/away": "admins' away mode is not writable in the sandbox",
     "get /articles": HELP_CENTER, "post /articles": HELP_CENTER,
@@ -41,8 +40,6 @@ NOT_SERVED = {
     "delete /help_center/collections/{collection_id}": HELP_CENTER,
     "get /help_center/help_centers/{help_center_id}": HELP_CENTER,
     "get /help_center/help_centers": HELP_CENTER,
-    "post /contacts/{contact_id}/companies": LINKS,
-    "delete /contacts/{contact_id}/companies/{company_id}": LINKS,
     "get /contacts/{contact_id}/notes": "notes are not modelled",
     "post /contacts/{contact_id}/notes": "notes are not modelled",
     "get /notes/{note_id}": "notes are not modelled",
@@ -51,11 +48,7 @@ NOT_SERVED = {
     "delete /contacts/{contact_id}/subscriptions/{subscription_id}":
         "subscription types are not modelled",
     "get /subscription_types": "subscription types are not modelled",
-    "post /contacts/{contact_id}/tags": LINKS,
-    "delete /contacts/{contact_id}/tags/{tag_id}": LINKS,
-    "post /tags": LINKS,
     "delete /tags/{tag_id}": "deleting tags is not modelled",
-    "post /contacts/merge": LINKS,
     "post /conversations/{conversation_id}/tags": CONVERSATION_WRITES,
     "delete /conversations/{conversation_id}/tags/{tag_id}": CONVERSATION_WRITES,
     "post /conversations": CONVERSATION_WRITES,
@@ -67,7 +60,6 @@ NOT_SERVED = {
     "delete /conversations/{conversation_id}/customers/{contact_id}": CONVERSATION_WRITES,
     "post /conversations/redact": CONVERSATION_WRITES,
     "post /conversations/{conversation_id}/convert": TICKETS,
-    "post /data_attributes": LINKS,
     "put /data_attributes/{data_attribute_id}": "data attributes are not editable",
     "post /events/summaries": "event summaries from the messenger are not modelled",
     "post /export/content/data": "content exports are not modelled",
@@ -124,7 +116,8 @@ def shape(path: str) -> str:
 
 def served_shapes() -> set[str]:
     with Sandbox(SandboxConfig(size=SIZE)) as sb:
-        return {f"{m.lower()} {shape(r.path)}" for r in routes(sb.state) for m in r.methods or ()}
+        return {f"{m.lower()} {shape(r.path)}"
+                for r in v2.routes(sb.state) + links.routes_v2(sb.state) for m in r.methods or ()}
 
 
 SERVED = served_shapes()
@@ -185,6 +178,11 @@ class Workspace:
         assert response.status_code == 200, response.text
         return response.json()["id"]
 
+    def post(self, path: str, body: dict) -> dict:
+        response = self.session.post(self.url + path, json=body, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
     def path_id(self, name: str, method: str, path: str) -> str:
         ws = self.ws
         writes = method != "get" or path.endswith("/archive") or path.endswith("/unarchive")
@@ -214,6 +212,35 @@ class Workspace:
         swaps = {"company_id": company["company_id"], "name": company["name"],
                  "tag_id": company["tag_ids"][0], "segment_id": company["segment_ids"][0]}
         return swaps.get(name, example)
+
+
+# The objects an example names, made before it is replayed: each returns {example id: real id}.
+SETUPS: dict[str, Callable[[Workspace, dict[str, str]], dict[str, str]]] = {
+    "post /contacts/{contact_id}/companies": lambda w, _ids: {
+        "667d608d8a68186f43bafd70": w.fresh("company", "attached")},
+    "delete /contacts/{contact_id}/companies/{company_id}": lambda w, ids: w.post(
+        f"/contacts/{ids['contact_id']}/companies", {"id": ids["company_id"]}) and {},
+    "post /contacts/{contact_id}/tags": lambda w, _ids: {
+        "94": w.post("/tags", {"name": "Manual tag"})["id"]},
+    "delete /contacts/{contact_id}/tags/{tag_id}": lambda w, ids: w.post(
+        f"/contacts/{ids['contact_id']}/tags", {"id": ids["tag_id"]}) and {},
+    "post /contacts/merge": lambda w, _ids: {
+        "667d60ac8a68186f43bafdbb": w.post("/contacts", {"role": "lead",
+                                                         "email": "joe@example.com"})["id"],
+        "667d60ac8a68186f43bafdbc": w.post("/contacts", {"role": "user",
+                                                         "email": "joe@bloggs.com"})["id"]},
+    "post /data_attributes": lambda w, _ids: w.post("/data_attributes", {
+        "name": "The One Ring", "model": "contact", "data_type": "integer"}) and {},
+}
+
+
+def swapped(body: Any, ids: dict[str, str]) -> Any:
+    """The body with the example's ids replaced by those of the objects made for it."""
+    if isinstance(body, dict):
+        return {k: swapped(v, ids) for k, v in body.items()}
+    if isinstance(body, list):
+        return [swapped(v, ids) for v in body]
+    return ids.get(str(body), body) if isinstance(body, str | int) else body
 
 
 @pytest.fixture(scope="module")
@@ -257,14 +284,16 @@ def test_example_replays(openapi: OpenAPI, sandbox: Sandbox, session: requests.S
     # Each example starts from the seeded workspace: an earlier one may have taken its email.
     session.post(sandbox.url + "/_sandbox/reset", timeout=30).raise_for_status()
     workspace = Workspace(sandbox, session)
-    url_path, params = path, {}
+    url_path, params, path_ids = path, {}, {}
     for param in op.get("parameters", []):
         if param.get("in") == "path":
-            value = workspace.path_id(param["name"], method, path)
+            value = path_ids[param["name"]] = workspace.path_id(param["name"], method, path)
             url_path = url_path.replace("{" + param["name"] + "}", value)
         elif param.get("in") == "query" and "example" in param:
             params[param["name"]] = workspace.query_value(param["name"], param["example"])
     params.update(FILLED_PARAMS.get(f"{method} {path}", lambda ws: {})(workspace.ws))
+    setup = SETUPS.get(f"{method} {path}")
+    body = swapped(body, setup(workspace, path_ids)) if setup else body
     try:
         response = session.request(method.upper(), sandbox.url + url_path, params=params,
                                    json=body, timeout=30)

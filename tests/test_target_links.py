@@ -7,7 +7,16 @@ import logging
 import pytest
 
 from tests.conftest import SandboxClient
-from tests.target_support import read_errors, record, run_target, schema, state, target_config
+from tests.target_support import (
+    calls,
+    read_errors,
+    record,
+    run_target,
+    schema,
+    state,
+    target_config,
+    user,
+)
 
 PEOPLE_SCHEMA = {"type": "object", "properties": {
     "user_id": {"type": "string"}, "email": {"type": "string"}, "name": {"type": ["string", "null"]},
@@ -111,3 +120,67 @@ def test_dry_run_lists_attributes_it_would_create(sandbox, tmp_path, caplog):
     assert "would create custom attribute 'admin_url' (contact data, string)" in caplog.text
     assert "3 users would have the leads with their email merged" in caplog.text
     assert not [a for a in client.snapshot("data_attributes") if a["name"] == "admin_url"]
+
+
+def test_merge_lookups_are_one_search_per_hundred_users(sandbox, tmp_path):
+    client = SandboxClient(sandbox, "2.11")
+    client.fresh_workspace()
+    for i in (3, 117):
+        client.post("/contacts", json={"role": "lead", "email": f"m{i}@example.com",
+                                       "name": f"Lead {i}"}).raise_for_status()
+    config = target_config(sandbox, "2.11", tmp_path, merge_leads=True)
+    before = calls(client, "POST /contacts/search")
+    target, _ = run_target(config, [schema("users", PEOPLE_SCHEMA),
+                                    *(record("users", user(i, "m")) for i in range(120))])
+    assert target.outcomes.streams["users"].accepted == 120
+    # two for external_id, two for email (the contact lookup), two for the leads to merge
+    assert calls(client, "POST /contacts/search") - before == 6
+    merged = {c["external_id"]: c for c in client.snapshot("contacts") if c["role"] == "user"}
+    assert merged["m3"]["name"] == "User 3" and merged["m117"]["name"] == "User 117"
+    assert not [c for c in client.snapshot("contacts") if c["role"] == "lead"
+                and c["email"] in ("m3@example.com", "m117@example.com")]
+
+
+def test_a_company_with_fields_is_upserted_once_a_run(sandbox, tmp_path):
+    client = SandboxClient(sandbox, "2.11")
+    client.fresh_workspace()
+    rows = [user(i, "co", companies=[{"company_id": "acme", "name": "Acme"}]) for i in range(6)]
+    before = calls(client, "POST /companies")
+    target, _ = run_target(target_config(sandbox, "2.11", tmp_path),
+                           [schema("users", PEOPLE_SCHEMA), *(record("users", r) for r in rows)])
+    assert target.outcomes.streams["users"].accepted == 6
+    assert calls(client, "POST /companies") - before == 1
+    [acme] = [c for c in client.snapshot("companies") if c["company_id"] == "acme"]
+    assert acme["name"] == "Acme" and acme["user_count"] == 6
+
+
+def test_1x_leads_are_tagged_by_their_id(sandbox, tmp_path):
+    client = SandboxClient(sandbox, "1.4")
+    client.fresh_workspace()
+    rows = [{"user_id": f"lead-{i}", "email": f"lead{i}@example.com", "tags": ["webinar"]}
+            for i in range(3)]
+    target, _ = run_target(target_config(sandbox, "1.4", tmp_path),
+                           [schema("leads", PEOPLE_SCHEMA), *(record("leads", r) for r in rows)])
+    assert target.outcomes.streams["leads"].accepted == 3
+    leads = [c for c in client.snapshot("contacts") if c["role"] == "lead"
+             and c["external_id"] in {r["user_id"] for r in rows}]
+    assert len(leads) == 3 and all(tag_names(client, c) == {"webinar"} for c in leads)
+
+
+def test_a_refused_tag_batch_is_sent_again_record_by_record(sandbox, tmp_path):
+    client = SandboxClient(sandbox, "2.11")
+    client.fresh_workspace()
+    # the batch of three is refused; the second rule sees only the single requests that follow
+    client.faults([{"kind": "404", "route": "/tags", "method": "POST", "times": 1},
+                   {"kind": "404", "route": "/tags", "method": "POST", "after": 1, "times": 1}])
+    rows = [user(i, "tg", tags=["vip"]) for i in range(3)]
+    target, _ = run_target(target_config(sandbox, "2.11", tmp_path),
+                           [schema("users", PEOPLE_SCHEMA), *(record("users", r) for r in rows)])
+    client.faults([])
+    outcome = target.outcomes.streams["users"]
+    assert (outcome.accepted, outcome.failed) == (2, 1)
+    [error] = read_errors(tmp_path / "errors.jsonl")
+    assert error["record"]["user_id"] == "tg1" and error["message"].startswith("tags: ")  # rows in order
+    tagged = {c["external_id"]: tag_names(client, c) for c in client.snapshot("contacts")
+              if (c["external_id"] or "").startswith("tg")}
+    assert tagged == {"tg0": {"vip"}, "tg1": set(), "tg2": {"vip"}}

@@ -18,8 +18,9 @@ from intercom_sandbox.render import v2 as render_v2
 
 
 class V1Links(V1):
-    """1.x `POST /tags`: users addressed by `id`, `user_id` or `email`, companies by `id` or
-    `company_id`; `untag: true` removes the tag."""
+    """1.x `POST /tags`: users addressed by `id`, `user_id` or `email`, leads by `id` only (as
+    Intercom's 1.x reference says), companies by `id` or `company_id`; `untag: true` removes the
+    tag."""
 
     def person(self, ref: dict) -> dict | None:
         if ref.get("id"):
