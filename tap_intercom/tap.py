@@ -13,7 +13,7 @@ from typing_extensions import override
 from intercom_client.cli import OneLineFailures
 from intercom_client.errors import IntercomError
 from intercom_client.http import IntercomHttp
-from intercom_client.settings import api_generation, connection_properties
+from intercom_client.settings import connection_properties
 from intercom_client.validation import STATE_SCHEMA, catalog_schema
 from tap_intercom.generations import V2, Generation, for_version
 from tap_intercom.schema_files import load_schema, with_custom_attributes
@@ -28,7 +28,7 @@ class TapIntercom(OneLineFailures, Tap):
     message_writer_class: type[GenericSingerWriter] = MsgSpecWriter
     config_jsonschema = th.PropertiesList(
         *connection_properties(
-            "1.0-1.4 (users and leads) or 2.0-2.16 (unified contacts)",
+            "1.0-1.4 (users and leads) or 2.0-2.16 or Preview (unified contacts)",
             "Concurrent requests for conversation details and search windows (windows are used "
             "only when Intercom's answers take 40 ms or more: without latency one cursor is "
             "faster)"),
@@ -51,7 +51,7 @@ class TapIntercom(OneLineFailures, Tap):
     @cached_property
     def generation(self) -> Generation:
         """The API generation of `api_version`."""
-        return for_version(api_generation(self.config["api_version"]))
+        return for_version(self.config["api_version"])
 
     def custom_attribute_definitions(self) -> list[dict]:
         """Custom data attributes of every model, or none when Intercom cannot be reached."""
@@ -76,6 +76,11 @@ class TapIntercom(OneLineFailures, Tap):
         definitions = self.custom_attribute_definitions()
         streams: list[SchemaStream] = []
         for stream_type in STREAM_TYPES:
+            if not self.generation.reaches(stream_type.min_api_version):
+                self.logger.info("%s: left out; it needs api_version %s or newer (configured: %s)",
+                                 stream_type.name, stream_type.min_api_version,
+                                 self.config["api_version"])
+                continue
             schema = load_schema(self.generation.number, stream_type.name)
             model = self.generation.attribute_models.get(stream_type.name)
             if model and definitions:
