@@ -44,7 +44,16 @@ class SchemaStream(IntercomStream):
 
 
 class ListStream(SchemaStream):
-    """A small full-table list: one or a few GETs, no paging."""
+    """A small full-table list: one or a few GETs, no paging.
+
+    Each run is the whole table, so it is versioned (Singer's ACTIVATE_VERSION, sent by the
+    SDK for full-table streams): a loader then removes or marks the rows a run no longer has.
+    """
+
+    @property
+    @override
+    def emit_activate_version_messages(self) -> bool:
+        return True
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict]:
@@ -121,6 +130,14 @@ class IncrementalStream(SchemaStream):
         if started is None:
             started = self._started = int(time.time())
         return started
+
+
+class DeletionStream(IncrementalStream):
+    """Ids of objects Intercom deleted, with when they went (`deleted_at`, the bookmark)."""
+
+    primary_keys = ("id",)
+    replication_key = "deleted_at"
+    is_sorted = False
 
 
 class UsersStream(IncrementalStream):

@@ -15,6 +15,7 @@ from intercom_client.errors import IntercomError
 from intercom_client.http import IntercomHttp
 from intercom_client.settings import connection_properties
 from intercom_client.validation import STATE_SCHEMA, catalog_schema
+from tap_intercom.deletes import DELETE_STREAM_TYPES
 from tap_intercom.generations import V2, Generation, for_version
 from tap_intercom.schema_files import load_schema, with_custom_attributes
 from tap_intercom.streams import STREAM_TYPES, SchemaStream
@@ -45,7 +46,7 @@ class TapIntercom(OneLineFailures, Tap):
                     allowed_values=["scroll", "list"],
                     description="scroll reads every company; list uses the 10,000-capped list"),
     ).to_dict()
-    catalog_jsonschema = catalog_schema(stream.name for stream in STREAM_TYPES)
+    catalog_jsonschema = catalog_schema(s.name for s in (*STREAM_TYPES, *DELETE_STREAM_TYPES))
     state_jsonschema = STATE_SCHEMA
 
     @cached_property
@@ -75,7 +76,7 @@ class TapIntercom(OneLineFailures, Tap):
     def discover_streams(self) -> list[SchemaStream]:
         definitions = self.custom_attribute_definitions()
         streams: list[SchemaStream] = []
-        for stream_type in STREAM_TYPES:
+        for stream_type in (*STREAM_TYPES, *DELETE_STREAM_TYPES):
             if not self.generation.reaches(stream_type.min_api_version):
                 self.logger.info("%s: left out; it needs api_version %s or newer (configured: %s)",
                                  stream_type.name, stream_type.min_api_version,
