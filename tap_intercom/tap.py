@@ -45,6 +45,11 @@ class TapIntercom(OneLineFailures, Tap):
         th.Property("companies_source", th.StringType, default="scroll",
                     allowed_values=["scroll", "list"],
                     description="scroll reads every company; list uses the 10,000-capped list"),
+        th.Property("companies_replication", th.StringType, default="incremental",
+                    allowed_values=["incremental", "full_table"],
+                    description="incremental emits changed companies; full_table emits every "
+                                "company each run as a new table version (ACTIVATE_VERSION), so "
+                                "companies deleted in Intercom leave the warehouse"),
     ).to_dict()
     catalog_jsonschema = catalog_schema(s.name for s in (*STREAM_TYPES, *DELETE_STREAM_TYPES))
     state_jsonschema = STATE_SCHEMA

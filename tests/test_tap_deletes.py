@@ -101,3 +101,21 @@ def test_streams_newer_than_the_version_are_left_out_with_one_line(
         lines = [line for line in run.stderr.splitlines() if f"{name}: left out" in line]
         assert len(lines) == 1 and f"needs api_version {needed} or newer" in lines[0]
     assert "left out" not in run.stderr or left_out
+
+
+def test_a_failed_read_retires_nothing(sandbox: Sandbox, admin: SandboxClient) -> None:
+    admin.faults([{"kind": "403", "route": "/segments"}])
+    run = run_tap(tap_config(sandbox), streams={"segments"})
+    assert run.returncode != 0
+    assert "segments" not in run.activated  # the loader keeps the rows it has
+
+
+def test_companies_as_a_full_table_drop_deleted_companies(sandbox: Sandbox,
+                                                          admin: SandboxClient) -> None:
+    company = admin.snapshot("companies")[0]["id"]
+    assert admin.delete(f"/companies/{company}").status_code == 200
+    run = run_tap(tap_config(sandbox, companies_replication="full_table"), streams={"companies"})
+    assert run.returncode == 0, run.stderr
+    assert run.activated == ["companies"]
+    assert company not in run.ids("companies")
+    assert run.ids("companies") == {c["id"] for c in admin.snapshot("companies")}
