@@ -376,6 +376,51 @@ def latency_rows(procs: Processes, cores: tuple[set[int], set[int]],
     return rows
 
 
+# -- phase 4: delete capture at 100 ms latency ---------------------------------------------------
+
+
+def intercom_call(server: Server, method: str, path: str, version: str, body: dict | None = None
+                  ) -> None:
+    """One request to the sandbox's Intercom API (not the admin API)."""
+    request = urllib.request.Request(
+        server.url + path, method=method, data=json.dumps(body).encode() if body else None,
+        headers={"Authorization": f"Bearer {server.token}", "Intercom-Version": version,
+                 "Accept": "application/json", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30):
+        pass
+
+
+def delete_rows(procs: Processes, cores: tuple[set[int], set[int]],
+                args: argparse.Namespace) -> list[Row]:
+    """Phase 4: what reading deletions costs, per 1,000 deleted conversations and contacts,
+    and what versioned companies cost (every company re-emitted, no extra call)."""
+    server_core, tap_core = cores
+    n = args.deletions
+    sizes = {"users": n * 2, "leads": 0, "companies": n, "conversations": n + 100, "events": 10}
+    phase = f"4: {args.latency_ms:.0f} ms, deletes"
+    with tap_sandbox(procs, server_core, sizes) as server:
+        with tempfile.TemporaryDirectory(prefix="tap-bench-") as tmp:
+            catalog(server, "Preview", Path(tmp))
+        for conversation in server.admin("GET", "snapshot/conversations")["data"][:n]:
+            intercom_call(server, "DELETE", f"/conversations/{conversation['id']}", "2.16")
+        for contact in server.admin("GET", "snapshot/contacts")["data"][:n]:
+            intercom_call(server, "DELETE", f"/contacts/{contact['id']}", "Preview")
+        server.set_latency(args.latency_ms)
+        rows = []
+        for stream in ("deleted_conversations", "deleted_contacts"):
+            run = run_tap(procs, server, tap_core, "Preview", 1, {stream})
+            per = 1000 / max(1, run.records.get(stream, 0))
+            rows.append(Row(phase, f"{stream}: per 1,000 deleted",
+                            f"{run.requests * per:.1f} calls",
+                            f"{run.wall_s * per:.2f} s wall ({run.records.get(stream, 0):,} "
+                            f"records, {run.requests} requests, {run.wall_s:.2f} s)"))
+        run = run_tap(procs, server, tap_core, "Preview", 1, {"companies"})
+        rows.append(Row(phase, "companies: the scroll, for comparison",
+                        f"{run.requests} calls", f"{run.records.get('companies', 0):,} records, "
+                        f"{run.wall_s:.2f} s wall"))
+    return rows
+
+
 # -- main ---------------------------------------------------------------------------------------
 
 
@@ -393,6 +438,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--parts-workers", type=int_list, default=[8, 16],
                    help="max_workers of the conversation_parts runs")
     p.add_argument("--latency-ms", type=float, default=100.0)
+    p.add_argument("--deletions", type=int, default=1000,
+                   help="conversations and contacts deleted before the phase 4 runs")
     p.add_argument("--skip", default="", help="phases to skip, e.g. '1' or '2+3'")
     return p.parse_args(argv)
 
@@ -418,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += no_latency_rows(procs, cores, args)
         if "2+3" not in args.skip.split(","):
             rows += latency_rows(procs, cores, args)
+        if "4" not in args.skip.split(","):
+            rows += delete_rows(procs, cores, args)
     finally:
         procs.stop_all()
         if rows:

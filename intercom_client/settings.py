@@ -13,7 +13,8 @@ from intercom_client.validation import NOT_BLANK
 REGIONS = {"us": "https://api.intercom.io", "eu": "https://api.eu.intercom.io",
            "au": "https://api.au.intercom.io"}
 DEFAULT_VERSION = "2.11"
-VERSION_RE = re.compile(r"^(1)\.[0-4]$|^(2)\.([0-9]|1[0-6])$")
+PREVIEW = "Preview"  # Intercom's unnumbered newest version
+VERSION_RE = re.compile(r"^(1)\.[0-4]$|^(2)\.([0-9]|1[0-6])$|^(Preview)$")
 URL_PATTERN = r"^https?://[^\s/]+"
 
 
@@ -37,11 +38,20 @@ def connection_properties(version_note: str, workers_note: str) -> list[th.Prope
 
 
 def api_generation(version: str) -> int:
-    """1 for versions 1.0-1.4, 2 for 2.0-2.16 (the `api_version` setting's pattern)."""
+    """1 for versions 1.0-1.4, 2 for 2.0-2.16 and Preview (the `api_version` setting's pattern)."""
     match = VERSION_RE.match(version)
     if not match:
         raise ValueError(f"api_version {version!r} is not an Intercom API version")
     return 1 if match.group(1) else 2
+
+
+def version_order(version: str) -> tuple[int, int]:
+    """A sort key of an Intercom version: numbered ones by number, Preview after every one."""
+    api_generation(version)  # refuses what is not a version
+    if version == PREVIEW:
+        return (99, 0)
+    major, minor = version.split(".")
+    return (int(major), int(minor))
 
 
 def base_url(config: Mapping[str, Any]) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing_extensions import override
 
 from intercom_client.errors import FatalError, NotFoundError
+from intercom_client.settings import api_generation, version_order
 from tap_intercom import readers
 from tap_intercom.readers import Bounds, PageCapReached
 
@@ -34,11 +35,16 @@ class Generation:
     """The interface both generations implement."""
 
     number = 0
+    version = ""  # the configured api_version
     list_keys: t.ClassVar[dict[str, str]] = {}
     sorted_reads = False  # whether incremental reads come in ascending updated_at order
     max_page_size = 60
     # The data attribute model that types each stream's custom_attributes.
     attribute_models: t.ClassVar[dict[str, str]] = {}
+
+    def reaches(self, needed: str | None) -> bool:
+        """Whether the configured version is `needed` or newer (Preview is the newest)."""
+        return needed is None or version_order(self.version) >= version_order(needed)
 
     def records(self, stream_name: str, body: dict) -> list[dict]:
         """The records of a list response."""
@@ -266,5 +272,8 @@ def count_rows(body: dict, kind: str | None, count: str | None) -> Iterator[dict
                    "count": value}
 
 
-def for_version(number: int) -> Generation:
-    return V1() if number == 1 else V2()
+def for_version(version: str) -> Generation:
+    """The generation of an `api_version`, knowing that version."""
+    generation = V1() if api_generation(version) == 1 else V2()
+    generation.version = version
+    return generation

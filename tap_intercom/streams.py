@@ -23,6 +23,8 @@ DAY = 86400
 class SchemaStream(IntercomStream):
     """A stream whose schema is the file for its name and the run's API generation."""
 
+    min_api_version: str | None = None  # the oldest api_version that serves it; None for any
+
     def __init__(self, tap: t.Any, schema: dict | None = None, **kwargs: t.Any) -> None:
         super().__init__(tap, schema=schema or load_schema(tap.generation.number, self.name),
                          **kwargs)
@@ -41,7 +43,40 @@ class SchemaStream(IntercomStream):
         return self.config["scroll_wait_seconds"]
 
 
-class ListStream(SchemaStream):
+class VersionedTable(SchemaStream):
+    """Read in full, each run is a new version of the table (Singer's ACTIVATE_VERSION): a
+    loader then removes or marks the rows that run did not have, i.e. those Intercom deleted.
+
+    The SDK sends ACTIVATE_VERSION as the stream starts, and a loader honouring it
+    (target-postgres) retires every older row at once: a run that failed half way would leave
+    the table without the rows it did not reach. The message is held back until every record
+    was emitted (after the SDK's record loop, `sync` being final), so only a complete read
+    retires anything.
+    """
+
+    _read_complete = False
+
+    @property
+    @override
+    def emit_activate_version_messages(self) -> bool:
+        return True
+
+    @override
+    def _write_activate_version_message(self, full_table_version: int) -> None:
+        if self._read_complete:
+            super()._write_activate_version_message(full_table_version)
+
+    @override
+    def _sync_records(self, context: Context | None = None, *,
+                      write_messages: bool = True) -> t.Generator[dict, t.Any, t.Any]:
+        self._read_complete = False
+        yield from super()._sync_records(context, write_messages=write_messages)
+        if write_messages and self._stream_version is not None:  # a selected full-table read
+            self._read_complete = True
+            self._write_activate_version_message(self._stream_version)
+
+
+class ListStream(VersionedTable):
     """A small full-table list: one or a few GETs, no paging."""
 
     @override
@@ -121,6 +156,14 @@ class IncrementalStream(SchemaStream):
         return started
 
 
+class DeletionStream(IncrementalStream):
+    """Ids of objects Intercom deleted, with when they went (`deleted_at`, the bookmark)."""
+
+    primary_keys = ("id",)
+    replication_key = "deleted_at"
+    is_sorted = False
+
+
 class UsersStream(IncrementalStream):
     name = "users"
     primary_keys = ("id",)
@@ -143,12 +186,18 @@ class ContactsStream(UsersStream):
     role = "lead"
 
 
-class CompaniesStream(IncrementalStream):
-    """Every company is read each run (Intercom cannot filter them); changed ones are emitted."""
+class CompaniesStream(IncrementalStream, VersionedTable):
+    """Every company is read each run (Intercom cannot filter them); changed ones are emitted,
+    or with `companies_replication: full_table` all of them, as a new version of the table."""
 
     name = "companies"
     primary_keys = ("id",)
     is_sorted = False
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.config["companies_replication"] == "full_table":
+            self.replication_key = None  # type: ignore[assignment]  # a class attribute here
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict]:

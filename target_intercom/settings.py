@@ -36,7 +36,7 @@ STREAM_SCHEMA = th.ObjectType(
 
 CONFIG_SCHEMA = th.PropertiesList(
     *connection.connection_properties(
-        "1.0-1.4 write through bulk jobs, 2.0-2.16 by upserts",
+        "1.0-1.4 write through bulk jobs, 2.0-2.16 and Preview by upserts",
         "Concurrent requests on the 2.x upsert path (and 1.x companies)"),
     th.Property("object_mapping",
                 th.ObjectType(additional_properties=th.StringType(allowed_values=list(OBJECTS))),

@@ -30,6 +30,8 @@ TAP_SETTINGS = [
     ({"start_date": "yesterday"}, "start_date must be a date-time such as"),
     ({"start_date": "2024-02-30T00:00:00Z"}, "start_date must be a date-time"),
     ({"api_version": "3.0"}, "api_version is not valid (Intercom-Version: 1.0-1.4"),
+    ({"api_version": "2.17"}, "api_version is not valid (Intercom-Version: 1.0-1.4"),
+    ({"api_version": "preview"}, "api_version is not valid (Intercom-Version: 1.0-1.4"),
     ({"api_version": 2.11}, "api_version must be a string, not 2.11"),
     ({"api_url": "ftp://example"}, "api_url is not valid (API root starting with http"),
     ({"region": "mars"}, 'region must be one of us, eu, au, not "mars"'),

@@ -48,7 +48,6 @@ NOT_SERVED = {
     "delete /contacts/{contact_id}/subscriptions/{subscription_id}":
         "subscription types are not modelled",
     "get /subscription_types": "subscription types are not modelled",
-    "delete /tags/{tag_id}": "deleting tags is not modelled",
     "post /conversations/{conversation_id}/tags": CONVERSATION_WRITES,
     "delete /conversations/{conversation_id}/tags/{tag_id}": CONVERSATION_WRITES,
     "post /conversations": CONVERSATION_WRITES,
@@ -265,6 +264,7 @@ def openapi(sandbox: Sandbox) -> OpenAPI:
     return OpenAPI.from_dict({**SPEC, "servers": [{"url": sandbox.url}]})
 
 
+# Bodies whose example ids must name real objects.
 def replay_id(case: tuple) -> str:
     return f"{case[0].upper()} {case[1]} [{case[2]}]"
 

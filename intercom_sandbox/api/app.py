@@ -14,7 +14,7 @@ from intercom_sandbox.api.responses import error_body
 from intercom_sandbox.api.state import SandboxState
 from intercom_sandbox.model.faults import FaultRule
 
-VERSION_RE = re.compile(r"^(1)\.([0-4])$|^(2)\.([0-9]|1[0-6])$")
+VERSION_RE = re.compile(r"^(1)\.([0-4])$|^(2)\.([0-9]|1[0-6])$|^(Preview)$")
 JSON_HEADERS = [(b"content-type", b"application/json")]
 
 

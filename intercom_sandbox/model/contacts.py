@@ -106,6 +106,7 @@ class ContactOperations(AttributeOperations):
         self._apply_contact_fields(record, fields)
         self.contacts.add(record)
         self._index_contact(record)
+        self.record_activity("contact.created", record)
         return record
 
     def update_contact(self, record: dict, fields: dict) -> dict:
@@ -181,7 +182,8 @@ class ContactOperations(AttributeOperations):
         self.contacts.touch(record["id"])
         return record
 
-    def delete_contact(self, record: dict) -> dict:
+    def delete_contact(self, record: dict, merged_into: dict | None = None) -> dict:
+        """Remove a contact for good; the activity log says deleted, or merged into another."""
         self._unindex_contact(record)
         for company_id in record["company_ids"]:
             company = self.companies.get(company_id)
@@ -189,6 +191,11 @@ class ContactOperations(AttributeOperations):
                 company["user_count"] = max(0, company["user_count"] - 1)
                 self.companies.touch(company_id)
         self.contacts.remove(record["id"])
+        if merged_into is None:
+            self.record_activity("contact.deleted", record)
+        else:
+            self.record_activity("contact.merged", merged_into, merge_source_id=record["id"],
+                                 merge_target_id=merged_into["id"])
         return record
 
     def find_user(self, ident: dict, role: str = "user") -> dict | None:
@@ -278,8 +285,11 @@ class ContactOperations(AttributeOperations):
         lead["updated_at"] = max(self.now(), lead["updated_at"])
         self._index_contact(lead)
         self.contacts.touch(lead["id"])
+        self.record_activity("contact.role_updated", lead)
         return lead
 
+    # Provided by DeletionOperations in the composed workspace.
+    record_activity: Callable[..., dict]
     # Provided by CompanyOperations in the composed workspace.
     company_for_reference: Callable[[dict], dict | None]
     upsert_company: Callable[[dict], dict]

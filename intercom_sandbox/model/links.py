@@ -184,7 +184,7 @@ class LinkOperations:
                 company = self.companies.get(company_id)
                 if company is not None:
                     company["user_count"] += 1
-        self.delete_contact(lead)
+        self.delete_contact(lead, merged_into=user)
         return self.update_contact(user, {})
 
     # -- data attributes -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from intercom_sandbox.model.collection import Collection
 from intercom_sandbox.model.companies import CompanyOperations
 from intercom_sandbox.model.contacts import ContactOperations
 from intercom_sandbox.model.conversations import ConversationOperations
+from intercom_sandbox.model.deletions import DeletionOperations
 from intercom_sandbox.model.errors import invalid, not_found
 from intercom_sandbox.model.events import EventOperations
 from intercom_sandbox.model.generate import generate
@@ -24,7 +25,7 @@ COLLECTIONS = ("contacts", "companies", "conversations", "tags", "segments", "ad
 
 
 class Workspace(ContactOperations, CompanyOperations, ConversationOperations, EventOperations,
-                TeammateOperations, LinkOperations):
+                TeammateOperations, LinkOperations, DeletionOperations):
     """One Intercom app with its data; plain Python, no HTTP."""
 
     def __init__(self, config: SandboxConfig) -> None:
@@ -44,6 +45,7 @@ class Workspace(ContactOperations, CompanyOperations, ConversationOperations, Ev
         self.index_companies()
         self.index_parts()
         self.index_events()
+        self.reset_deletions()
         for listener in self.listeners:
             listener("*", "*")
 
