@@ -42,8 +42,7 @@ NOT_SERVED = {
     "post /contacts/{contact_id}/companies": "attaching companies is done through the 1.x and "
                                              "company upserts, not this endpoint",
     "delete /contacts/{contact_id}/companies/{company_id}": "detaching a company is not modelled",
-    "get /contacts/{contact_id}/notes": "notes are not modelled",
-    "post /contacts/{contact_id}/notes": "notes are not modelled",
+    "post /contacts/{contact_id}/notes": "notes are read-only here (generated, listed)",
     "get /notes/{note_id}": "notes are not modelled",
     "get /contacts/{contact_id}/subscriptions": "subscription types are not modelled",
     "post /contacts/{contact_id}/subscriptions": "subscription types are not modelled",
