@@ -326,11 +326,9 @@ class ContactCompaniesStream(RelationStream):
 
 
 class ContactSegmentsStream(RelationStream):
-    """Not selected by default: 2.x embeds no segments in contacts, so it costs one call per
-    changed contact there (1.x embeds them)."""
+    """2.x embeds no segments in contacts: one call per changed contact there (1.x embeds them)."""
 
     name = "contact_segments"
-    selected_by_default = False
     parent_stream_type = UsersStream
     related_key = "segment_id"
     primary_keys = ("contact_id", "segment_id")
