@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from tap_intercom.concurrency import ordered_map
 from tap_intercom.readers import Source
 
+LOOKAHEAD = 32  # contacts in progress per worker
 SUBLIST_PAGE_SIZE = 60  # the largest page Intercom's sub-list endpoints are known to take
 
 
@@ -81,9 +82,14 @@ RELATED_SEGMENTS = "__segments__"  # taken off the record by the contacts stream
 
 def complete_contacts(source: Source, records: Iterable[dict], workers: int,
                       want_segments: bool) -> Iterator[dict]:
-    """Contacts in their order, each made whole on `workers` threads under the shared pacer."""
+    """Contacts in their order, each made whole on `workers` threads under the shared pacer.
+
+    Most contacts need no call, so the window of contacts in progress is wide (LOOKAHEAD per
+    worker): otherwise a few slow ones would leave most workers idle.
+    """
     complete = functools.partial(complete_contact, source, want_segments)
-    for _record, result in ordered_map(complete, records, workers):
+    for _record, result in ordered_map(complete, records, workers,
+                                       ahead=workers * LOOKAHEAD):
         if isinstance(result, BaseException):
             raise result
         yield result

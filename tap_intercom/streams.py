@@ -128,8 +128,9 @@ class IncrementalStream(SchemaStream):
         Children are synced right after this call, before the next record is read, so the
         record kept here is the one they belong to; tap-only fields are taken off what is sent.
         """
-        self.current_record = dict(record)
-        record.pop(RELATED_SEGMENTS, None)
+        segments = record.pop(RELATED_SEGMENTS, None)
+        self.current_record = record if segments is None else {**record,
+                                                               RELATED_SEGMENTS: segments}
         return {f"{self.entity}_id": record["id"], "parent": self.name}
 
     @property
