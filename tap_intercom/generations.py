@@ -41,6 +41,11 @@ class Generation:
     attribute_models: t.ClassVar[dict[str, str]] = {}
     # Relationship stream -> (the parent's list field, the list inside it, or None if bare).
     relation_fields: t.ClassVar[dict[str, tuple[str, str | None]]] = {}
+    missing_streams: t.ClassVar[frozenset[str]] = frozenset()  # left out of discovery
+
+    def offers(self, stream_name: str) -> bool:
+        """Whether this generation has the stream at all."""
+        return stream_name not in self.missing_streams
 
     def records(self, stream_name: str, body: dict) -> list[dict]:
         """The records of a list response."""
@@ -79,7 +84,8 @@ class V1(Generation):
         "contact_tags": ("tags", "tags"), "contact_companies": ("companies", "companies"),
         "contact_segments": ("segments", "segments"), "company_tags": ("tags", "tags"),
         "company_segments": ("segments", "segments"), "conversation_tags": ("tags", "tags"),
-        "conversation_contacts": ("customers", None)}  # 1.x lists no conversation teammates
+        "conversation_contacts": ("customers", None)}
+    missing_streams: t.ClassVar[frozenset[str]] = frozenset({"conversation_teammates"})  # none
     list_keys: t.ClassVar[dict[str, str]] = {
         "users": "users", "contacts": "contacts", "companies": "companies",
         "conversations": "conversations", "tags": "tags", "segments": "segments",

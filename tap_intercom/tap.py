@@ -76,6 +76,8 @@ class TapIntercom(OneLineFailures, Tap):
         definitions = self.custom_attribute_definitions()
         streams: list[SchemaStream] = []
         for stream_type in STREAM_TYPES:
+            if not self.generation.offers(stream_type.name):
+                continue
             schema = load_schema(self.generation.number, stream_type.name)
             model = self.generation.attribute_models.get(stream_type.name)
             if model and definitions:
