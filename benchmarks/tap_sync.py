@@ -376,7 +376,56 @@ def latency_rows(procs: Processes, cores: tuple[set[int], set[int]],
     return rows
 
 
-# -- phase 4: delete capture at 100 ms latency ---------------------------------------------------
+# -- phase 4: complete lists and relationship streams at 100 ms -------------------------------
+
+SUBLIST_ROUTES = ("/contacts/{id}/tags", "/contacts/{id}/companies", "/contacts/{id}/notes",
+                  "/contacts/{id}/segments")
+
+
+def sublist_requests(server: Server) -> dict[str, int]:
+    """Requests of the last run per contact sub-list route."""
+    routes = server.admin("GET", "stats")["routes"]
+    return {route: sum(routes.get(f"GET {route}", {}).values()) for route in SUBLIST_ROUTES}
+
+
+def relation_rows(procs: Processes, cores: tuple[set[int], set[int]],
+                  args: argparse.Namespace) -> list[Row]:
+    """Phase 4: what complete lists and relationship streams cost, per 1,000 contacts."""
+    server_core, tap_core = cores
+    users = args.relation_users
+    phase = f"4: {args.latency_ms:.0f} ms, 2.11 relations"
+    sizes = {"users": users, "leads": 0, "companies": 200, "conversations": 10, "events": 10}
+    per_k = 1000 / users
+    with tap_sandbox(procs, server_core, sizes) as server:
+        with tempfile.TemporaryDirectory(prefix="tap-bench-") as tmp:
+            catalog(server, "2.11", Path(tmp))
+        server.set_latency(args.latency_ms)
+        rows = []
+        plans = (("users (lists made whole)", {"users"}),
+                 ("+ contact_tags, contact_companies", {"users", "contact_tags",
+                                                        "contact_companies"}),
+                 ("+ contact_segments", {"users", "contact_tags", "contact_companies",
+                                         "contact_segments"}))
+        baseline: TapRun | None = None
+        for label, streams in plans:
+            run = run_tap(procs, server, tap_core, "2.11", 8, streams, timeout_s=900)
+            calls = sublist_requests(server)
+            seconds = run.sync_s.get("users", run.wall_s)
+            extra = "" if baseline is None else (
+                f"; over the first row: {(run.requests - baseline.requests) * per_k:,.0f} calls "
+                f"and {(seconds - baseline.sync_s.get('users', 0)) * per_k:.2f} s per 1,000")
+            rows.append(Row(phase, f"{label}: s per 1,000 contacts", f"{seconds * per_k:.2f}",
+                            f"{run.requests * per_k:,.0f} calls per 1,000 contacts, of which "
+                            f"sub-lists: " + ", ".join(f"{route.rsplit('/', 1)[1]} "
+                                                       f"{n * per_k:,.1f}"
+                                                       for route, n in calls.items())
+                            + f"{extra}; {run.records.get('contact_tags', 0):,} contact_tags rows; "
+                            f"{requests_note(run)}"))
+            baseline = baseline or run
+    return rows
+
+
+# -- phase 5: delete capture at 100 ms latency ---------------------------------------------------
 
 
 def intercom_call(server: Server, method: str, path: str, version: str, body: dict | None = None
@@ -392,12 +441,12 @@ def intercom_call(server: Server, method: str, path: str, version: str, body: di
 
 def delete_rows(procs: Processes, cores: tuple[set[int], set[int]],
                 args: argparse.Namespace) -> list[Row]:
-    """Phase 4: what reading deletions costs, per 1,000 deleted conversations and contacts,
+    """Phase 5: what reading deletions costs, per 1,000 deleted conversations and contacts,
     and what versioned companies cost (every company re-emitted, no extra call)."""
     server_core, tap_core = cores
     n = args.deletions
     sizes = {"users": n * 2, "leads": 0, "companies": n, "conversations": n + 100, "events": 10}
-    phase = f"4: {args.latency_ms:.0f} ms, deletes"
+    phase = f"5: {args.latency_ms:.0f} ms, deletes"
     with tap_sandbox(procs, server_core, sizes) as server:
         with tempfile.TemporaryDirectory(prefix="tap-bench-") as tmp:
             catalog(server, "Preview", Path(tmp))
@@ -438,9 +487,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--parts-workers", type=int_list, default=[8, 16],
                    help="max_workers of the conversation_parts runs")
     p.add_argument("--latency-ms", type=float, default=100.0)
+    p.add_argument("--relation-users", type=int, default=2000,
+                   help="users of the complete-lists and relationship runs (phase 4)")
     p.add_argument("--deletions", type=int, default=1000,
-                   help="conversations and contacts deleted before the phase 4 runs")
-    p.add_argument("--skip", default="", help="phases to skip, e.g. '1' or '2+3'")
+                   help="conversations and contacts deleted before the phase 5 runs")
+    p.add_argument("--skip", default="", help="phases to skip, e.g. '1' or '2+3,4,5'")
     return p.parse_args(argv)
 
 
@@ -466,6 +517,8 @@ def main(argv: list[str] | None = None) -> int:
         if "2+3" not in args.skip.split(","):
             rows += latency_rows(procs, cores, args)
         if "4" not in args.skip.split(","):
+            rows += relation_rows(procs, cores, args)
+        if "5" not in args.skip.split(","):
             rows += delete_rows(procs, cores, args)
     finally:
         procs.stop_all()

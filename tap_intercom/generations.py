@@ -11,7 +11,7 @@ from typing_extensions import override
 
 from intercom_client.errors import FatalError, NotFoundError
 from intercom_client.settings import api_generation, version_order
-from tap_intercom import readers
+from tap_intercom import readers, relations
 from tap_intercom.readers import Bounds, PageCapReached
 
 if t.TYPE_CHECKING:
@@ -41,6 +41,13 @@ class Generation:
     max_page_size = 60
     # The data attribute model that types each stream's custom_attributes.
     attribute_models: t.ClassVar[dict[str, str]] = {}
+    # Relationship stream -> (the parent's list field, the list inside it, or None if bare).
+    relation_fields: t.ClassVar[dict[str, tuple[str, str | None]]] = {}
+    missing_streams: t.ClassVar[frozenset[str]] = frozenset()  # left out of discovery
+
+    def offers(self, stream_name: str) -> bool:
+        """Whether this generation has the stream at all."""
+        return stream_name not in self.missing_streams
 
     def reaches(self, needed: str | None) -> bool:
         """Whether the configured version is `needed` or newer (Preview is the newest)."""
@@ -79,6 +86,12 @@ class V1(Generation):
     number = 1
     attribute_models: t.ClassVar[dict[str, str]] = {
         "users": "customer", "contacts": "customer", "companies": "company"}
+    relation_fields: t.ClassVar[dict[str, tuple[str, str | None]]] = {
+        "contact_tags": ("tags", "tags"), "contact_companies": ("companies", "companies"),
+        "contact_segments": ("segments", "segments"), "company_tags": ("tags", "tags"),
+        "company_segments": ("segments", "segments"), "conversation_tags": ("tags", "tags"),
+        "conversation_contacts": ("customers", None)}
+    missing_streams: t.ClassVar[frozenset[str]] = frozenset({"conversation_teammates"})  # none
     list_keys: t.ClassVar[dict[str, str]] = {
         "users": "users", "contacts": "contacts", "companies": "companies",
         "conversations": "conversations", "tags": "tags", "segments": "segments",
@@ -153,6 +166,12 @@ class V2(Generation):
     attribute_models: t.ClassVar[dict[str, str]] = {
         "users": "contact", "contacts": "contact", "companies": "company",
         "conversations": "conversation"}
+    relation_fields: t.ClassVar[dict[str, tuple[str, str | None]]] = {
+        "contact_tags": ("tags", "data"), "contact_companies": ("companies", "data"),
+        "contact_segments": (relations.RELATED_SEGMENTS, None), "company_tags": ("tags", "tags"),
+        "company_segments": ("segments", "segments"), "conversation_tags": ("tags", "tags"),
+        "conversation_contacts": ("contacts", "contacts"),
+        "conversation_teammates": ("teammates", "teammates")}
     list_keys: t.ClassVar[dict[str, str]] = {
         "users": "data", "contacts": "data", "companies": "data",
         "conversations": "conversations", "tags": "data", "segments": "segments",
@@ -169,9 +188,12 @@ class V2(Generation):
 
     @override
     def people(self, stream: SchemaStream, role: str, bounds: Bounds) -> Iterator[dict]:
-        yield from readers.search(stream, "/contacts/search", "data",
-                                  [{"field": "role", "operator": "=", "value": role}], bounds,
-                                  stream.page_size, stream.max_workers)
+        """Contacts of the role, each with its addressable lists made whole (see relations.py)."""
+        found = readers.search(stream, "/contacts/search", "data",
+                               [{"field": "role", "operator": "=", "value": role}], bounds,
+                               stream.page_size, stream.max_workers)
+        yield from relations.complete_contacts(stream, found, stream.max_workers,
+                                               stream.child_selected("contact_segments"))
 
     @override
     def companies(self, stream: SchemaStream, bounds: Bounds, source: str) -> Iterator[dict]:

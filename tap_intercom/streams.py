@@ -12,9 +12,11 @@ from intercom_client.errors import NotFoundError
 from tap_intercom.client import IntercomStream
 from tap_intercom.concurrency import ordered_map
 from tap_intercom.readers import Bounds
+from tap_intercom.relations import RELATED_SEGMENTS, linked_ids
 from tap_intercom.schema_files import load_schema
 
 if t.TYPE_CHECKING:
+    from singer_sdk import Stream
     from singer_sdk.helpers.types import Context
 
 DAY = 86400
@@ -41,6 +43,10 @@ class SchemaStream(IntercomStream):
     def scroll_wait_seconds(self) -> float:
         """How long a scroll waits for another client's scroll to be released."""
         return self.config["scroll_wait_seconds"]
+
+    def child_selected(self, name: str) -> bool:
+        """Whether the child stream `name` of this stream is selected."""
+        return any(child.name == name and child.selected for child in self.child_streams)
 
 
 class VersionedTable(SchemaStream):
@@ -131,6 +137,8 @@ class IncrementalStream(SchemaStream):
     """A stream with an updated_at bookmark that never moves past what was emitted."""
 
     replication_key = "updated_at"
+    entity = ""  # what a child names its parent by: `<entity>_id`, `<entity>_updated_at`
+    current_record: dict | None = None
     STATE_MSG_FREQUENCY = 500  # sorted streams checkpoint this often while they run
 
     @property
@@ -147,6 +155,18 @@ class IncrementalStream(SchemaStream):
             lookback = self.config["lookback_window_days"] * DAY
             lower = int(start.timestamp()) - lookback
         return Bounds(lower, self._sync_started_at)
+
+    @override
+    def get_child_context(self, record: dict, context: Context | None) -> dict:
+        """The record's id for its children, which read its lists from `current_record`.
+
+        Children are synced right after this call, before the next record is read, so the
+        record kept here is the one they belong to; tap-only fields are taken off what is sent.
+        """
+        segments = record.pop(RELATED_SEGMENTS, None)
+        self.current_record = record if segments is None else {**record,
+                                                               RELATED_SEGMENTS: segments}
+        return {f"{self.entity}_id": record["id"], "parent": self.name}
 
     @property
     def _sync_started_at(self) -> int:
@@ -166,6 +186,7 @@ class DeletionStream(IncrementalStream):
 
 class UsersStream(IncrementalStream):
     name = "users"
+    entity = "contact"
     primary_keys = ("id",)
     role = "user"
 
@@ -185,12 +206,27 @@ class ContactsStream(UsersStream):
     name = "contacts"
     role = "lead"
 
+    @property  # type: ignore[explicit-override]  # an attribute in the SDK
+    @override
+    def child_streams(self) -> list[Stream]:
+        """The children of users: contact relationships come from users and leads alike.
+
+        The SDK links a child to one parent type only, so leads share the list of users.
+        """
+        return self._tap.streams["users"].child_streams
+
+    @child_streams.setter
+    @override
+    def child_streams(self, value: list[Stream]) -> None:
+        """The SDK starts every stream with an empty list; the shared one stays."""
+
 
 class CompaniesStream(IncrementalStream, VersionedTable):
     """Every company is read each run (Intercom cannot filter them); changed ones are emitted,
     or with `companies_replication: full_table` all of them, as a new version of the table."""
 
     name = "companies"
+    entity = "company"
     primary_keys = ("id",)
     is_sorted = False
 
@@ -209,6 +245,7 @@ class ConversationsStream(IncrementalStream):
     """Conversations; with parts selected, details are fetched concurrently for the child."""
 
     name = "conversations"
+    entity = "conversation"
     primary_keys = ("id",)
     STATE_MSG_FREQUENCY = 50  # each conversation carries its parts: checkpoint more often
 
@@ -256,9 +293,6 @@ class ConversationsStream(IncrementalStream):
             self.parts[conversation["id"]] = (parts, conversation.get("updated_at"))
             yield conversation
 
-    @override
-    def get_child_context(self, record: dict, context: Context | None) -> dict:
-        return {"conversation_id": record["id"]}
 
 
 class ConversationPartsStream(SchemaStream):
@@ -283,6 +317,126 @@ class ConversationPartsStream(SchemaStream):
                    "conversation_updated_at": updated_at}
 
 
+class RelationStream(SchemaStream):
+    """One row per object a parent's complete list names, emitted whenever the parent is.
+
+    Each changed parent's whole set is sent again, stamped `<parent>_updated_at` with the
+    parent's `updated_at`: a link the parent lost keeps its older stamp (see the README).
+    """
+
+    related_key = ""
+    state_partitioning_keys: t.ClassVar[list[str]] = []
+    is_sorted = False
+
+    @property
+    def parent_entity(self) -> str:
+        return t.cast(type[IncrementalStream], self.parent_stream_type).entity
+
+    @property
+    def parent_key(self) -> str:
+        return f"{self.parent_entity}_id"
+
+    @property  # type: ignore[explicit-override]  # an attribute in the SDK
+    @override
+    def replication_key(self) -> str:
+        """The parent's version: the child is as incremental as its parent."""
+        return f"{self.parent_entity}_updated_at"
+
+    @replication_key.setter
+    @override
+    def replication_key(self, value: str) -> None:
+        """The SDK assigns the catalog's replication key; the parent's version always wins."""
+
+    @override
+    def get_records(self, context: Context | None) -> Iterator[dict]:
+        if not context or self.name not in self.generation.relation_fields:
+            return
+        parent = t.cast(IncrementalStream, self._tap.streams[context["parent"]])
+        record = parent.current_record or {}
+        if record.get("id") != context[self.parent_key]:
+            raise RuntimeError(f"{self.name}: parent record {context[self.parent_key]} is gone")
+        field, key = self.generation.relation_fields[self.name]
+        for related in linked_ids(record, field, key):
+            yield {self.parent_key: record["id"], self.related_key: related,
+                   self.replication_key: record.get("updated_at")}
+
+
+class ContactTagsStream(RelationStream):
+    name = "contact_tags"
+    parent_stream_type = UsersStream
+    related_key = "tag_id"
+    primary_keys = ("contact_id", "tag_id")
+
+
+class ContactCompaniesStream(RelationStream):
+    name = "contact_companies"
+    parent_stream_type = UsersStream
+    related_key = "company_id"
+    primary_keys = ("contact_id", "company_id")
+
+
+class ContactSegmentsStream(RelationStream):
+    """2.x embeds no segments in contacts: one call per changed contact there (1.x embeds them)."""
+
+    name = "contact_segments"
+    parent_stream_type = UsersStream
+    related_key = "segment_id"
+    primary_keys = ("contact_id", "segment_id")
+
+
+class CompanyTagsStream(RelationStream):
+    name = "company_tags"
+    parent_stream_type = CompaniesStream
+    related_key = "tag_id"
+    primary_keys = ("company_id", "tag_id")
+
+
+class CompanySegmentsStream(RelationStream):
+    name = "company_segments"
+    parent_stream_type = CompaniesStream
+    related_key = "segment_id"
+    primary_keys = ("company_id", "segment_id")
+
+
+class ConversationTagsStream(RelationStream):
+    name = "conversation_tags"
+    parent_stream_type = ConversationsStream
+    related_key = "tag_id"
+    primary_keys = ("conversation_id", "tag_id")
+
+
+class ConversationContactsStream(RelationStream):
+    name = "conversation_contacts"
+    parent_stream_type = ConversationsStream
+    related_key = "contact_id"
+    primary_keys = ("conversation_id", "contact_id")
+
+
+class ConversationTeammatesStream(RelationStream):
+    name = "conversation_teammates"
+    parent_stream_type = ConversationsStream
+    related_key = "admin_id"
+    primary_keys = ("conversation_id", "admin_id")
+
+
+class TeamAdminsStream(VersionedTable):
+    """Each team's members, from the team list (full table with versions, like teams)."""
+
+    name = "team_admins"
+    primary_keys = ("team_id", "admin_id")
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        for request in self.generation.list_requests("teams"):
+            body = self.fetch("GET", request.path, params=request.params)
+            for team in self.generation.records("teams", body):
+                for admin_id in team.get("admin_ids") or []:
+                    yield {"team_id": str(team["id"]), "admin_id": str(admin_id)}
+
+
 STREAM_TYPES = (UsersStream, ContactsStream, CompaniesStream, ConversationsStream,
                 ConversationPartsStream, TagsStream, SegmentsStream, AdminsStream, TeamsStream,
-                DataAttributesStream, CountsStream)
+                DataAttributesStream, CountsStream, ContactTagsStream, ContactCompaniesStream,
+                ContactSegmentsStream, CompanyTagsStream, CompanySegmentsStream,
+                ConversationTagsStream, ConversationContactsStream, ConversationTeammatesStream,
+                TeamAdminsStream)

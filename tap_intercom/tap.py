@@ -82,6 +82,8 @@ class TapIntercom(OneLineFailures, Tap):
         definitions = self.custom_attribute_definitions()
         streams: list[SchemaStream] = []
         for stream_type in (*STREAM_TYPES, *DELETE_STREAM_TYPES):
+            if not self.generation.offers(stream_type.name):
+                continue
             if not self.generation.reaches(stream_type.min_api_version):
                 self.logger.info("%s: left out; it needs api_version %s or newer (configured: %s)",
                                  stream_type.name, stream_type.min_api_version,

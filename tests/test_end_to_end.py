@@ -120,3 +120,66 @@ def test_dataframes_match_the_warehouse(story) -> None:
     per_day, replies = pipeline.conversation_analysis(settings)
     assert per_day.to_numpy().sum() == loaded
     assert set(replies.index) <= {"open", "closed", "snoozed"}
+
+
+# Relationship table -> (parent table, parent key, related key, the parent's version column).
+RELATION_TABLES = {
+    "contact_tags": ("users", "contact_id", "tag_id", "contact_updated_at"),
+    "contact_companies": ("users", "contact_id", "company_id", "contact_updated_at"),
+    "company_tags": ("companies", "company_id", "tag_id", "company_updated_at"),
+    "company_segments": ("companies", "company_id", "segment_id", "company_updated_at"),
+    "conversation_tags": ("conversations", "conversation_id", "tag_id", "conversation_updated_at"),
+    "conversation_contacts": ("conversations", "conversation_id", "contact_id",
+                              "conversation_updated_at"),
+    "conversation_teammates": ("conversations", "conversation_id", "admin_id",
+                               "conversation_updated_at"),
+}
+
+
+def current_links(settings: ConnectionSettings, name: str) -> set[tuple[str, str]]:
+    """The table's current rows: those stamped with their parent's updated_at (see README)."""
+    parent, parent_key, related_key, version = RELATION_TABLES[name]
+    query = (f"SELECT r.{parent_key}, r.{related_key} FROM intercom.{name} r "
+             f"JOIN intercom.{parent} p ON p.id = r.{parent_key} AND p.updated_at = r.{version}")
+    if parent == "users":  # contact relationships hold users and leads
+        query += (f" UNION SELECT r.{parent_key}, r.{related_key} FROM intercom.{name} r JOIN "
+                  f"intercom.contacts p ON p.id = r.{parent_key} AND p.updated_at = r.{version}")
+    return {(row[0], row[1]) for row in table(settings, query)}
+
+
+def sandbox_links(sandbox: pipeline.Sandbox, name: str) -> set[tuple[str, str]]:
+    if name.startswith("contact_"):
+        field = "tag_ids" if name == "contact_tags" else "company_ids"
+        return {(c["id"], i) for kind in ("users", "leads") for c in sandbox.snapshot(kind)
+                for i in c[field]}
+    if name.startswith("company_"):
+        field = "tag_ids" if name == "company_tags" else "segment_ids"
+        return {(c["id"], i) for c in sandbox.snapshot("companies") for i in c[field]}
+    nested = {"conversation_tags": ("tags", "tags"), "conversation_contacts": ("contacts", "contacts"),
+              "conversation_teammates": ("teammates", "teammates")}[name]
+    return {(c["id"], str(item["id"])) for c in sandbox.snapshot("conversations", "2")
+            for item in c[nested[0]][nested[1]]}
+
+
+def test_removed_relationships_leave_the_loaded_tables(story) -> None:
+    """Through Meltano and target-postgres: a tag taken off a user and a company is no longer
+    a current row of contact_tags and company_tags; every relationship table equals Intercom."""
+    sandbox, settings, meltano = story
+    if "contact_tags" not in pipeline.row_counts(settings):
+        meltano.run("run", "load")
+    user = next(u for u in sandbox.snapshot("users") if len(u["tag_ids"]) >= 2)
+    company = next(c for c in sandbox.snapshot("companies") if c["tag_ids"])
+    sandbox.admin("POST", "mutate", json={"collection": "users", "ids": [user["id"]],
+                                          "fields": {"tag_ids": user["tag_ids"][1:]}})
+    sandbox.admin("POST", "mutate", json={"collection": "companies", "ids": [company["id"]],
+                                          "fields": {"tag_ids": []}})
+    meltano.run("run", "load")
+    for name in RELATION_TABLES:
+        assert current_links(settings, name) == sandbox_links(sandbox, name), name
+    assert (user["id"], user["tag_ids"][0]) not in current_links(settings, "contact_tags")
+    stale = table(settings, f"SELECT count(*) FROM intercom.contact_tags WHERE contact_id = "
+                            f"'{user['id']}' AND tag_id = '{user['tag_ids'][0]}'")[0][0]
+    assert stale == 1  # still loaded, with the user's previous updated_at
+    teams = {(row[0], row[1]) for row in table(settings,
+                                               "SELECT team_id, admin_id FROM intercom.team_admins")}
+    assert teams == {(t["id"], str(a)) for t in sandbox.snapshot("teams") for a in t["admin_ids"]}

@@ -379,6 +379,11 @@ SUCCESS_CASES: dict[str, Case] = {
     "contact companies": Case("GET /contacts/{id}/companies", 200,
                               get(lambda c: f"/contacts/{contact_with('company_ids')(c)}"
                                   "/companies")),
+    "contact notes": Case("GET /contacts/{id}/notes", 200,
+                          get(lambda c: f"/contacts/{contact_with('notes')(c)}/notes")),
+    "contact notes, a later page": Case(
+        "GET /contacts/{id}/notes", 200,
+        get(lambda c: f"/contacts/{contact_with('notes')(c)}/notes?per_page=2&page=2")),
     "contact segments": Case("GET /contacts/{id}/segments", 200,
                              get(lambda c: f"/contacts/{contact_with('segment_ids')(c)}"
                                  "/segments")),
@@ -450,6 +455,8 @@ ERROR_CASES: dict[str, Case] = {
                                     get(f"/contacts/{MISSING_ID}/tags")),
     "companies of missing contact": Case("GET /contacts/{id}/companies", 404,
                                          get(f"/contacts/{MISSING_ID}/companies")),
+    "notes of missing contact": Case("GET /contacts/{id}/notes", 404,
+                                     get(f"/contacts/{MISSING_ID}/notes")),
     "segments of missing contact": Case("GET /contacts/{id}/segments", 404,
                                         get(f"/contacts/{MISSING_ID}/segments")),
     "conversation not found": Case("GET /conversations/{id}", 404, get("/conversations/1")),

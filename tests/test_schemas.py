@@ -21,12 +21,23 @@ from intercom_sandbox import Sandbox, SandboxConfig, WorkspaceSize
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "tap_intercom" / "schemas"
 VERSIONS = {"v1": "1.4", "v2": "2.11"}
-STREAMS = ("users", "contacts", "companies", "conversations", "conversation_parts", "tags",
-           "segments", "admins", "teams", "data_attributes", "counts")
+OBJECT_STREAMS = ("users", "contacts", "companies", "conversations", "conversation_parts", "tags",
+                  "segments", "admins", "teams", "data_attributes", "counts")
+RELATION_KEYS = {
+    "contact_tags": ["contact_id", "tag_id"], "contact_companies": ["contact_id", "company_id"],
+    "contact_segments": ["contact_id", "segment_id"], "company_tags": ["company_id", "tag_id"],
+    "company_segments": ["company_id", "segment_id"],
+    "conversation_tags": ["conversation_id", "tag_id"],
+    "conversation_contacts": ["conversation_id", "contact_id"],
+    "conversation_teammates": ["conversation_id", "admin_id"], "team_admins": ["team_id", "admin_id"],
+}
+STREAMS = OBJECT_STREAMS + tuple(RELATION_KEYS)
+NOT_IN = {"v1": {"conversation_teammates"}}  # 1.x conversations list no teammates
 NEWER_STREAMS = ("deleted_conversations", "deleted_contacts")  # 2.16 and Preview: 2.x only
-STREAMS_OF = {"v1": STREAMS, "v2": STREAMS + NEWER_STREAMS}
+STREAMS_OF = {"v1": tuple(s for s in STREAMS if s not in NOT_IN["v1"]),
+              "v2": STREAMS + NEWER_STREAMS}
 PRIMARY_KEYS = {
-    "deleted_conversations": ["id"], "deleted_contacts": ["id"],
+    **RELATION_KEYS, "deleted_conversations": ["id"], "deleted_contacts": ["id"],
     "users": ["id"], "contacts": ["id"], "companies": ["id"], "conversations": ["id"],
     "conversation_parts": ["conversation_id", "id"], "tags": ["id"], "segments": ["id"],
     "admins": ["id"], "teams": ["id"], "data_attributes": ["model", "full_name"],
@@ -226,7 +237,7 @@ def served() -> Iterator[dict[str, dict[str, list[Record]]]]:
 
 
 @pytest.mark.parametrize("generation", sorted(VERSIONS))
-@pytest.mark.parametrize("stream", [s for s in STREAMS if s != "counts"])
+@pytest.mark.parametrize("stream", [s for s in OBJECT_STREAMS if s != "counts"])
 def test_sandbox_objects_validate_and_are_declared(
         served: dict[str, dict[str, list[Record]]], generation: str, stream: str) -> None:
     """Every served object, as a tap record, validates and has no undeclared property."""

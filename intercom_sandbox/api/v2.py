@@ -122,6 +122,23 @@ class V2(Dialect):
                        "total_pages": total_pages, "next": None}}))
 
     @endpoint
+    async def contact_notes(self, request: Request) -> Response:
+        """A contact's notes, newest first, in pages (`page`, `per_page`)."""
+        record = self.ws.contact(request.path_params["id"])
+        notes = sorted(record.get("notes") or [], key=lambda n: (-n["created_at"], n["id"]))
+        per_page = int_param(request, "per_page", 50, 1, 150)
+        page = int_param(request, "page", 1, 1)
+        total_pages = -(-len(notes) // per_page)
+        pages: dict = {"type": "pages", "page": page, "per_page": per_page,
+                       "total_pages": total_pages}
+        if page < total_pages:
+            pages["next"] = {"page": page + 1, "per_page": per_page}
+        rows = [orjson.dumps(render.note(self.ws, record["id"], n))
+                for n in notes[(page - 1) * per_page: page * per_page]]
+        return raw_json(list_body({"type": "list", "total_count": len(notes)}, "data", rows,
+                                  {"pages": pages}))
+
+    @endpoint
     async def contact_segments(self, request: Request) -> Response:
         record = self.ws.contact(request.path_params["id"])
         segments = [self.ws.segments.get(s) for s in record["segment_ids"]]
@@ -337,6 +354,7 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/contacts/{id}/tags", api.contact_tags, methods=["GET"]),
         Route("/contacts/{id}/companies", api.contact_companies, methods=["GET"]),
         Route("/contacts/{id}/segments", api.contact_segments, methods=["GET"]),
+        Route("/contacts/{id}/notes", api.contact_notes, methods=["GET"]),
         Route("/companies", api.list_companies, methods=["GET"]),
         Route("/companies", api.upsert_company, methods=["POST"]),
         Route("/companies/list", api.list_companies_sorted, methods=["POST"]),

@@ -98,7 +98,8 @@ class ContactOperations(AttributeOperations):
             "browser": None, "browser_version": None, "browser_language": None, "os": None,
             "last_seen_ip": None, "user_agent": None, "location": None, "social_profiles": [],
             "referrer": None, "utm_source": None, "custom_attributes": {},
-            "company_ids": [], "tag_ids": [], "segment_ids": [], "archived": False,
+            "company_ids": [], "tag_ids": [], "segment_ids": [], "notes": [],
+            "archived": False,
         }
         if role == "lead":
             record["external_id"] = str(uuid.UUID(int=self.mutation_rng.getrandbits(128)))

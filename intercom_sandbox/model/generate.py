@@ -475,9 +475,47 @@ def generate(config: SandboxConfig) -> dict[str, list[dict]]:
     companies = gen.companies(tags, segments)
     contacts = gen.contacts(companies, tags, segments, admins)
     conversations = gen.conversations(contacts, admins, teams, tags)
+    past_embedded_caps(config, contacts, companies, tags, admins)
     return {
         "admins": admins, "teams": teams, "tags": tags, "segments": segments,
         "companies": companies, "contacts": contacts, "conversations": conversations,
         "data_attributes": gen.data_attributes(), "events": gen.events(contacts),
         "activity_logs": gen.activity_logs(admins),
     }
+
+
+EMBEDDED_CAP = 10  # references a 2.x contact embeds per addressable list
+
+
+def past_embedded_caps(config: SandboxConfig, contacts: list[dict], companies: list[dict],
+                       tags: list[dict], admins: list[dict]) -> None:
+    """Notes for some contacts, and lists past 2.x's embedded cap for a few of them.
+
+    About one contact in 25 gets more tags, companies (users only) and notes than a 2.x contact
+    embeds; a separate random stream keeps every other generated value as it was.
+    """
+    rng = random.Random(config.seed * 15_485_863 + 11)
+    tag_ids = [t["id"] for t in tags]
+    by_id = {c["id"]: c for c in companies}
+    note_seq = 0
+    for contact in contacts:
+        crowded = rng.random() < 0.04
+        if crowded and len(tag_ids) > EMBEDDED_CAP:
+            extra = [t for t in tag_ids if t not in contact["tag_ids"]]
+            wanted = EMBEDDED_CAP + rng.randint(1, 4) - len(contact["tag_ids"])
+            contact["tag_ids"] += rng.sample(extra, k=max(0, min(len(extra), wanted)))
+        if crowded and contact["role"] == "user" and len(companies) > EMBEDDED_CAP:
+            extra = [c for c in by_id if c not in contact["company_ids"]]
+            wanted = EMBEDDED_CAP + rng.randint(1, 4) - len(contact["company_ids"])
+            for company_id in rng.sample(extra, k=max(0, min(len(extra), wanted))):
+                contact["company_ids"].append(company_id)
+                by_id[company_id]["user_count"] += 1
+        n_notes = EMBEDDED_CAP + rng.randint(1, 5) if crowded else rng.choice([0, 0, 0, 0, 1, 2])
+        contact["notes"] = []
+        for _ in range(n_notes if admins else 0):
+            note_seq += 1
+            contact["notes"].append({
+                "id": str(700000 + note_seq),
+                "created_at": rng.randint(contact["created_at"], contact["updated_at"]),
+                "author_id": rng.choice(admins)["id"],
+                "body": f"<p>{rng.choice(LOREM.split('. '))}.</p>"})
