@@ -155,12 +155,16 @@ class StreamOutcomes:
         jobs = f", {len(self.jobs)} job{'s' if len(self.jobs) != 1 else ''}" if self.jobs else ""
         if self.dry:
             return (f"{self.stream} -> {self.object}: {self.received} records: "
-                    f"{self.dry_run} would be sent, {self.unchanged} unchanged, {self.skipped} skipped, "
-                    f"{self.invalid} invalid (dry run, nothing sent)")
+                    f"{self.dry_run} would be sent{self._left_alone()}, {self.invalid} invalid "
+                    "(dry run, nothing sent)")
         return (f"{self.stream} -> {self.object}: {self.received} records: {self.sent} sent, "
-                f"{self.accepted} accepted, {self.failed} failed, {self.invalid} invalid (not sent), "
-                f"{self.unchanged} unchanged, {self.skipped} skipped{jobs}, "
-                f"{self.api_calls} API calls")
+                f"{self.accepted} accepted, {self.failed} failed, {self.invalid} invalid (not sent)"
+                f"{self._left_alone()}{jobs}, {self.api_calls} API calls")
+
+    def _left_alone(self) -> str:
+        """The unchanged and skipped counts, when there are any."""
+        counts = [(self.unchanged, "unchanged (not sent)"), (self.skipped, "skipped (sync mode)")]
+        return "".join(f", {n} {what}" for n, what in counts if n)
 
 
 class Outcomes:
