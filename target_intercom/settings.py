@@ -50,7 +50,8 @@ CONFIG_SCHEMA = th.PropertiesList(
                 th.ObjectType(additional_properties=th.StringType(allowed_values=list(OBJECTS))),
                 description="Stream name -> Intercom object (users, leads, companies, events)"),
     th.Property("streams", th.ObjectType(additional_properties=STREAM_SCHEMA),
-                description="Per input stream: object, columns, custom_attributes, delete_column"),
+                description="Per input stream: object, columns, custom_attributes, delete_column, "
+                            "sync_mode"),
     th.Property("errors_path", th.StringType(min_length=1), default="target-intercom-errors.jsonl",
                 description="JSON Lines file that every failed or invalid record is appended to"),
     th.Property("batch_size", th.IntegerType(minimum=1, maximum=MAX_BULK_ITEMS), default=MAX_BULK_ITEMS,
