@@ -93,9 +93,10 @@ class IntercomSink(BatchSink):
     @override
     def process_record(self, record: dict, context: dict) -> None:
         row = self.outcomes.next_row()
-        if getattr(self, "row_problem", None) is not None:
+        problem: tuple[str, str] | None = getattr(self, "row_problem", None)
+        if problem is not None:
             self.outcomes.note_seen(self._key_of(record))
-            self.outcomes.reject(self.mapper.invalid(row, record, *self.row_problem))
+            self.outcomes.reject(self.mapper.invalid(row, record, *problem))
             return
         item = self.mapper.item(row, record)
         if item.problem is not None:

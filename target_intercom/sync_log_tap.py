@@ -4,7 +4,7 @@ stream, so that the push job itself loads it into the warehouse (a second extrac
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ class SyncLogStream(Stream):
     is_sorted = True
 
     @override
-    def get_records(self, context: dict | None) -> Iterable[dict[str, Any]]:
+    def get_records(self, context: Mapping[str, Any] | None) -> Iterable[dict[str, Any]]:
         path = Path(self.config["sync_store_path"])
         if not path.exists():
             self.logger.info("no sync store at %s yet: no target run has logged anything", path)
