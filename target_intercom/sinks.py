@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk.exceptions import InvalidRecord
@@ -132,8 +133,8 @@ class IntercomSink(BatchSink):
         always sent, so that its last row wins."""
         if self.target.settings.full_resync or not items:
             return items
-        keys = [i.key for i in items if i.key is not None]
-        twice = {k for k in keys if keys.count(k) > 1} if len(set(keys)) < len(keys) else set()
+        keys = Counter(i.key for i in items if i.key is not None)
+        twice = {k for k, n in keys.items() if n > 1}
         known = self.target.store.known(self.stream_name, self.destination, keys)
         changed: list[Item] = []
         for item in items:
