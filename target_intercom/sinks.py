@@ -71,8 +71,8 @@ class IntercomSink(BatchSink):
     def setup(self) -> None:
         settings = self.target.settings
         self.stream = stream = settings.stream(self.stream_name)
-        self.destination = (f"{base_url(self.config)} {stream.object} workspace "
-                            f"{workspace_fingerprint(self.config['access_token'])}")
+        self.destination = (f"{base_url(self.config)} API {settings.generation}.x {stream.object}"
+                            f" workspace {workspace_fingerprint(self.config['access_token'])}")
         self.outcomes = self.target.outcomes.stream(self.stream_name, stream.object,
                                                     self.destination)
         self.calls_before = self.outcomes.api_calls  # of earlier sinks of this stream

@@ -24,7 +24,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS rows (
     stream TEXT NOT NULL, destination TEXT NOT NULL, key TEXT NOT NULL,
     digest TEXT NOT NULL, state TEXT NOT NULL, operation TEXT NOT NULL,
-    identifiers TEXT NOT NULL, intercom_id TEXT, run_id TEXT NOT NULL, updated_at TEXT NOT NULL,
+    written INTEGER NOT NULL, identifiers TEXT NOT NULL, intercom_id TEXT, run_id TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
     PRIMARY KEY (stream, destination, key));
 CREATE TABLE IF NOT EXISTS sync_log (
     log_id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, logged_at TEXT NOT NULL,
@@ -98,11 +99,13 @@ class SyncStore:
         return found
 
     def present(self, stream: str, destination: str) -> dict[str, dict]:
-        """The identifiers of every object an earlier run wrote (and did not delete), by key."""
+        """The identifiers of every object an earlier run wrote (even if a later update of it
+        failed) and no run has deleted since (a failed delete is tried again), by key."""
         with self.lock:
             rows = self.db.execute(
                 "SELECT key, identifiers FROM rows WHERE stream = ? AND destination = ? AND "
-                "state = 'written' AND operation = 'upsert'", (stream, destination)).fetchall()
+                "written = 1 AND NOT (operation = 'delete' AND state = 'written')",
+                (stream, destination)).fetchall()
         return {key: orjson.loads(identifiers) for key, identifiers in rows}
 
     def settled(self, stream: str, obj: str, destination: str, item: Item) -> None:
@@ -116,8 +119,10 @@ class SyncStore:
         if item.key is not None and item.digest is not None \
                 and item.status in ("accepted", "failed"):
             identifiers = {k: item.payload[k] for k in KEPT_IDENTIFIERS if item.payload.get(k)}
+            accepted = item.status == "accepted"
             row = (stream, destination, item.key, item.digest,
-                   "written" if item.status == "accepted" else "failed", item.operation,
+                   "written" if accepted else "failed", item.operation,
+                   int(accepted and item.operation == "upsert"),
                    orjson.dumps(identifiers).decode(), intercom_id, self.run_id, now)
         with self.lock:
             self.pending_log.append(entry)
@@ -133,9 +138,11 @@ class SyncStore:
                 return
             with self.db:
                 self.db.executemany(
-                    "INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (stream, "
+                    "INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (stream, "
                     "destination, key) DO UPDATE SET digest = excluded.digest, state = "
-                    "excluded.state, operation = excluded.operation, identifiers = "
+                    "excluded.state, operation = excluded.operation, written = CASE WHEN "
+                    "excluded.state = 'failed' THEN rows.written ELSE excluded.written END, "
+                    "identifiers = "
                     "excluded.identifiers, intercom_id = coalesce(excluded.intercom_id, "
                     "rows.intercom_id), run_id = excluded.run_id, updated_at = excluded.updated_at",
                     rows)

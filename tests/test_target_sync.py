@@ -8,7 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from target_intercom.errors import TargetError
+from target_intercom.mapping import Item
 from target_intercom.settings import STORE_NAME
+from target_intercom.store import SyncStore
 from tests.conftest import SandboxClient, fresh_client
 from tests.target_support import (
     calls,
@@ -197,3 +199,23 @@ def test_companies_update_only_and_mirror(sandbox, version, fresh, tmp_path):
     target, _ = run_target(mirror, companies(0, 3))
     assert held() == {"co0", "co3"}
     assert totals(target)["accepted"] == 1 and totals(target)["unchanged"] == 2
+
+
+def test_the_store_remembers_what_a_run_wrote_until_it_is_deleted(tmp_path):
+    def settle(run: str, operation: str, status: str, digest: str) -> list[str]:
+        store = SyncStore(tmp_path / STORE_NAME, run)
+        item = Item(0, {}, operation, {"external_id": "s1", "role": "user"}, status=status,
+                    key="external_id=s1", digest=digest)
+        store.settled("users", "users", "here", item)
+        store.close()
+        return list(SyncStore(tmp_path / STORE_NAME, "reader").present("users", "here"))
+
+    assert settle("r1", "upsert", "failed", "a") == []  # never written
+    assert settle("r2", "upsert", "accepted", "b") == ["external_id=s1"]
+    assert settle("r3", "upsert", "failed", "c") == ["external_id=s1"]  # a failed update
+    assert settle("r4", "delete", "failed", "d") == ["external_id=s1"]  # tried again
+    assert settle("r5", "delete", "accepted", "d") == []
+    with sqlite3.connect(tmp_path / STORE_NAME) as db:
+        assert db.execute("SELECT run_id, outcome FROM sync_log ORDER BY log_id").fetchall() == [
+            ("r1", "failed"), ("r2", "accepted"), ("r3", "failed"), ("r4", "failed"),
+            ("r5", "accepted")]
