@@ -147,8 +147,9 @@ class IntercomSink(BatchSink):
         return changed
 
     def _write(self, items: list[Item]) -> None:
-        """Write the items that the stream's sync mode lets through."""
-        if items and not self.target.settings.dry_run:
+        """Write the items that the stream's sync mode lets through (a dry run looks up which,
+        too: lookups only read)."""
+        if items:
             items = presence.screen(items, self.stream, self.presence, self.outcomes)
         if items:
             self.logger.info("%s: writing %d records to %s", self.stream_name, len(items),

@@ -136,6 +136,8 @@ def test_update_only_and_create_only(sandbox, version, fresh, tmp_path):
 
     update = target_config(sandbox, version, tmp_path / "update",
                            streams={"users": {"sync_mode": "update_only"}})
+    target, _ = run_target({**update, "dry_run": True}, messages)
+    assert (totals(target)["skipped"], target.outcomes.streams["users"].dry_run) == (3, 2)
     target, _ = run_target(update, messages)
     assert totals(target)["accepted"] == 2 and totals(target)["skipped"] == 3
     found = people(client, "mode")
