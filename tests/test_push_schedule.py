@@ -128,3 +128,54 @@ def test_scheduled_pushes_send_only_changes_and_log_every_outcome(loaded, versio
     assert {u["external_id"]: u for u in sandbox.snapshot("users")}[changed][
         "custom_attributes"]["conversation_count"] == good[f"{sorted(good)[3].split('=')[0]}="
                                                           f"{changed}"]["conversation_count"] + 100
+
+
+def test_mirror_through_meltano_archives_exactly_the_rows_that_left(loaded) -> None:
+    sandbox, settings, meltano, workdir = loaded
+    store = str(workdir / "sync-mirror.sqlite")
+    env = {"TARGET_INTERCOM_API_VERSION": "2.11", "TARGET_INTERCOM_CREATE_ATTRIBUTES": "true",
+           "TARGET_INTERCOM_SYNC_STORE_PATH": store, "TAP_INTERCOM_SYNC_LOG_SYNC_STORE_PATH": store,
+           "TARGET_INTERCOM_STREAMS": '{"analytics-user_traits": {"sync_mode": "mirror"}}'}
+    pipeline.make_user_traits(settings, good_rows=GOOD_ROWS)
+    execute(settings, "DELETE FROM analytics.user_traits WHERE user_id IS NULL "
+                      "OR user_id LIKE 'bad-%'")
+    push(sandbox, meltano, env)
+    leaving = [r[0] for r in execute(settings, "SELECT user_id FROM analytics.user_traits "
+                                               "ORDER BY user_id LIMIT 3")]
+    execute(settings, "DELETE FROM analytics.user_traits WHERE user_id = ANY(%s)", leaving)
+    live_before = {u["external_id"] for u in sandbox.snapshot("users")}
+    push(sandbox, meltano, env)
+    live_after = {u["external_id"] for u in sandbox.snapshot("users")}
+    assert live_before - live_after == set(leaving)  # archived: exactly the rows that left
+    assert live_after <= live_before
+    assert sorted((key, outcome) for key, outcome, _ in last_run(settings)
+                  if outcome != "unchanged") == [(f"external_id={u}", "accepted") for u in leaving]
+
+
+def test_a_push_that_crashes_then_runs_again_loses_and_doubles_nothing(loaded) -> None:
+    sandbox, settings, meltano, workdir = loaded
+    store = str(workdir / "sync-crash.sqlite")
+    env = {"TARGET_INTERCOM_API_VERSION": "1.4", "TARGET_INTERCOM_BATCH_SIZE": "10",
+           "TARGET_INTERCOM_BATCH_SIZE_ROWS": "20", "TARGET_INTERCOM_SYNC_STORE_PATH": store,
+           "TAP_INTERCOM_SYNC_LOG_SYNC_STORE_PATH": store}
+    rows = pipeline.make_user_traits(settings, good_rows=60)
+    execute(settings, "DELETE FROM analytics.user_traits WHERE user_id IS NULL "
+                      "OR user_id LIKE 'bad-%'")
+    execute(settings, "UPDATE analytics.user_traits SET conversation_count = conversation_count "
+                      "+ 1000")
+    sandbox.admin("PUT", "faults", json={"faults": [
+        {"kind": "403", "route": "/bulk/users", "method": "POST", "after": 4}]})
+    with pytest.raises(RuntimeError, match="failed"):
+        push(sandbox, meltano, env)
+    sandbox.admin("PUT", "faults", json={"faults": []})
+    push(sandbox, meltano, env)
+    snapshot = sandbox.snapshot("users")
+    users = {u["external_id"]: u for u in snapshot}
+    per_id = Counter(u["external_id"] for u in snapshot)
+    pushed = [r for r in rows if r["user_id"] and not r["user_id"].startswith("bad-")]
+    for row in pushed:
+        assert users[row["user_id"]]["custom_attributes"]["conversation_count"] == \
+            row["conversation_count"] + 1000  # nothing lost
+        assert per_id[row["user_id"]] == 1  # nothing doubled
+    outcomes = Counter(outcome for _, outcome, _ in last_run(settings))
+    assert outcomes["accepted"] + outcomes["unchanged"] == 60 and outcomes["unchanged"] > 0
