@@ -150,6 +150,9 @@ def test_mirror_through_meltano_archives_exactly_the_rows_that_left(loaded) -> N
     assert live_after <= live_before
     assert sorted((key, outcome) for key, outcome, _ in last_run(settings)
                   if outcome != "unchanged") == [(f"external_id={u}", "accepted") for u in leaving]
+    shown = pipeline.read_table(settings, pipeline.LAST_PUSH_SQL)  # what the demo prints
+    assert dict(zip(shown.outcome, shown.records, strict=True)) == {"accepted": 3,
+                                                                    "unchanged": GOOD_ROWS - 3}
 
 
 def test_a_push_that_crashes_then_runs_again_loses_and_doubles_nothing(loaded) -> None:
