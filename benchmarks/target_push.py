@@ -1,5 +1,6 @@
 """How fast target-intercom pushes 10,000 users and 10,000 events, on the 1.x bulk path and the 2.x
-upsert path, into a sandbox that adds 100 ms to every request.
+upsert path, into a sandbox that adds 100 ms to every request; then what a re-push of the same,
+unchanged rows costs (the sync store leaves them unsent).
 
 Run: .venv/bin/python benchmarks/target_push.py [--records 10000] [--latency-ms 100] [--max-workers 16]
      [--links]   (users also carry two teams as companies and two tags, both replaced)
@@ -22,8 +23,11 @@ import requests
 from support import BIN, Sandbox, sandbox
 
 BASE_TIME = 1767225600
-SUMMARY = re.compile(r"summary: (\w+) -> \w+: (\d+) records: (\d+) sent, (\d+) accepted, (\d+) failed, "
-                     r"(\d+) invalid \(not sent\)(?:, (\d+) jobs?)?, (\d+) API calls")
+SUMMARY = re.compile(r"summary: (?P<stream>\w+) -> \w+: (\d+) records: (?P<sent>\d+) sent, "
+                     r"(\d+) accepted, (\d+) failed, (\d+) invalid \(not sent\)"
+                     r"(?:, (?P<unchanged>\d+) unchanged \(not sent\))?(?:, (\d+) skipped \(sync mode\))?"
+                     r"(?:, (\d+) jobs?)?, (?P<calls>\d+) API calls")
+WRITE_METHODS = ("POST", "PUT", "DELETE")
 
 
 class Server(Sandbox):
@@ -47,6 +51,13 @@ class PathResult:
     routes: dict[str, int]  # by route, as the sandbox counted them
     users_written: int
     events_written: int
+    unchanged: int = 0  # records the sync store left unsent
+
+    @property
+    def writes(self) -> int:
+        """Requests that change something (searches and job reads excluded)."""
+        return sum(n for route, n in self.routes.items()
+                   if route.split(" ")[0] in WRITE_METHODS and "search" not in route)
 
     @property
     def records_per_s(self) -> float:
@@ -100,9 +111,11 @@ def singer_input(records: int, prefix: str, links: bool = False) -> str:
 
 
 def push(server: Server, name: str, version: str, records: int, max_workers: int,
-         tmp: Path, links: bool = False) -> PathResult:
-    """Reset the sandbox, run the target CLI over the input, and count what it did."""
-    server.api("POST", "/_sandbox/reset")
+         tmp: Path, links: bool = False, again: bool = False) -> PathResult:
+    """Reset the sandbox (unless pushing `again`), run the target CLI over the input, and count
+    what it did."""
+    if not again:
+        server.api("POST", "/_sandbox/reset")
     prefix = f"bench-{version}-"
     config = {"access_token": server.token, "api_url": server.url, "api_version": version,
               "max_workers": max_workers, "errors_path": str(tmp / f"errors-{version}.jsonl"),
@@ -117,25 +130,29 @@ def push(server: Server, name: str, version: str, records: int, max_workers: int
     seconds = time.monotonic() - started
     if run.returncode != 0:
         raise RuntimeError(f"target-intercom failed on {name}: {run.stderr[-2000:]}")
-    calls = {m.group(1): int(m.group(8)) for m in SUMMARY.finditer(run.stderr)}
+    summaries = list(SUMMARY.finditer(run.stderr))
+    calls = {m["stream"]: int(m["calls"]) for m in summaries}
+    unchanged = sum(int(m["unchanged"] or 0) for m in summaries)
     routes = {route: sum(statuses.values())
               for route, statuses in server.api("GET", "/_sandbox/stats")["routes"].items()}
     users = {c["id"] for c in server.api("GET", "/_sandbox/snapshot/users")["data"]
              if (c.get("external_id") or "").startswith(prefix)}
     events = [e for e in server.api("GET", "/_sandbox/snapshot/events")["data"]
               if e["contact_id"] in users and e["event_name"] == "placed-order"]
-    return PathResult(name, seconds, 2 * records, calls, routes, len(users), len(events))
+    return PathResult(name, seconds, 2 * records, calls, routes, len(users), len(events),
+                      unchanged)
 
 
 def report(results: list[PathResult], records: int, latency_ms: float, max_workers: int) -> None:
     print(f"\ntarget-intercom: {records:,} users + {records:,} events per path, sandbox latency "
           f"{latency_ms:g} ms per request, max_workers {max_workers} (2.x)\n")
-    print(f"{'path':<22}{'seconds':>9}{'records/s':>11}{'API calls':>11}{'calls/100 rec':>15}"
-          f"{'written (users, events)':>26}")
+    print(f"{'path':<38}{'seconds':>9}{'records/s':>11}{'API calls':>11}{'writes':>9}"
+          f"{'calls/100 rec':>15}{'unchanged':>11}{'held (users, events)':>23}")
     for r in results:
         total = sum(r.calls.values())
-        print(f"{r.name:<22}{r.seconds:>9.1f}{r.records_per_s:>11.0f}{total:>11,}"
-              f"{100 * total / r.records:>15.2f}{f'{r.users_written:,}, {r.events_written:,}':>26}")
+        print(f"{r.name:<38}{r.seconds:>9.1f}{r.records_per_s:>11.0f}{total:>11,}{r.writes:>9,}"
+              f"{100 * total / r.records:>15.2f}{r.unchanged:>11,}"
+              f"{f'{r.users_written:,}, {r.events_written:,}':>23}")
     for r in results:
         per_record = {stream: round(n / (r.records / 2), 2) for stream, n in r.calls.items()}
         print(f"\n{r.name}: API calls by stream {r.calls}, per record {per_record}; "
@@ -153,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--links", action="store_true",
                    help="users carry two companies and two tags each (companies_mode and "
                         "tags_mode replace)")
+    p.add_argument("--no-repush", dest="repush", action="store_false",
+                   help="skip the second push of the same rows")
     args = p.parse_args(argv)
     extra = " + links" if args.links else ""
     names = {"1.4": f"1.x bulk jobs (1.4){extra}", "2.11": f"2.x upserts (2.11){extra}"}
@@ -160,8 +179,13 @@ def main(argv: list[str] | None = None) -> int:
     with latency_sandbox(args.latency_ms) as server, tempfile.TemporaryDirectory() as tmp:
         for version in args.paths.split(","):
             print(f"pushing through {names.get(version, version)}...", flush=True)
-            results.append(push(server, names.get(version, version), version, args.records,
-                                args.max_workers, Path(tmp), args.links))
+            name = names.get(version, version)
+            results.append(push(server, name, version, args.records, args.max_workers, Path(tmp),
+                                args.links))
+            if args.repush:
+                print(f"pushing the same rows again through {name}...", flush=True)
+                results.append(push(server, f"{name}, unchanged again", version, args.records,
+                                    args.max_workers, Path(tmp), args.links, again=True))
     report(results, args.records, args.latency_ms, args.max_workers)
     return 0
 

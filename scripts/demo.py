@@ -95,6 +95,9 @@ def run_story(sandbox: pipeline.Sandbox | None, settings: ConnectionSettings) ->
     result = timed("push", meltano.run, "run", "push",
                    extra={"TARGET_INTERCOM_API_VERSION": "1.4"})
     push_summary(result.stdout + result.stderr, errors_file)
+    outcomes = pipeline.read_table(settings, pipeline.LAST_PUSH_SQL)
+    print("    analytics.intercom_sync_log, the push just made: "
+          + ", ".join(f"{row.outcome} {row.records}" for row in outcomes.itertuples()))
 
 
 def analyse(settings: ConnectionSettings) -> None:

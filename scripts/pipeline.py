@@ -45,6 +45,12 @@ INSERT INTO analytics.user_traits (user_id, email, conversation_count, seats) VA
   ('bad-seats-1', 'seats@example.com', 3, 'many');
 """
 
+LAST_PUSH_SQL = """
+SELECT outcome, count(*) AS records FROM analytics.intercom_sync_log
+ WHERE run_id = (SELECT run_id FROM analytics.intercom_sync_log ORDER BY logged_at DESC LIMIT 1)
+ GROUP BY outcome ORDER BY outcome
+"""
+
 
 @dataclass
 class Sandbox:

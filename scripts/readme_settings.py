@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-PLUGINS = ("tap-intercom", "target-intercom")
+PLUGINS = ("tap-intercom", "target-intercom", "tap-intercom-sync-log")
 SECTION = re.compile(r"(<!-- settings: (?P<name>[\w-]+) -->\n)(.*?)(<!-- end settings -->)", re.S)
 
 

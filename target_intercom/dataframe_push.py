@@ -26,9 +26,9 @@ def push_dataframe(frame: pd.DataFrame, object: str, config: Mapping[str, Any], 
     """Write each row of `frame` as one Intercom `object` (users, leads, companies, events) with the
     target's settings in `config`; returns one outcome per row, indexed like `frame`.
 
-    `status` is accepted, failed, invalid or dry_run; `code` and `message` say why a row was not
-    written; `job_id` names the 1.x bulk job. If `max_failure_rate` is exceeded the error raised
-    carries the outcomes as its `outcomes` attribute.
+    `status` is accepted, failed, invalid, unchanged, skipped or dry_run; `code` and `message`
+    say why a row was not written; `job_id` names the 1.x bulk job. If `max_failure_rate` is
+    exceeded the error raised carries the outcomes as its `outcomes` attribute.
     """
     stream = stream or object
     stream_settings: dict[str, Any] = {"object": object, "columns": dict(columns or {}),

@@ -123,10 +123,12 @@ class Item:
     problem: tuple[str, str] | None = None  # (code, message) of an invalid record
     links: dict = field(default_factory=dict)  # companies, tags, merge_email: written after
     answer: dict | None = None  # the object Intercom answered the write with
-    status: str | None = None  # accepted, failed, invalid or dry_run once settled
+    status: str | None = None  # accepted, failed, invalid, unchanged, skipped or dry_run
     code: str | None = None
     message: str | None = None
     job_id: str | None = None
+    key: str | None = None  # what identifies its object, for the sync store
+    digest: str | None = None  # a hash of what it sends
 
 
 class RecordMapper:
@@ -179,6 +181,14 @@ class RecordMapper:
         """The Item of a record found invalid before mapping (no key, not matching its SCHEMA)."""
         operation = "delete" if self.is_delete(record) else "upsert"
         return Item(row, input_record(record), operation, problem=(code, message))
+
+    def removal(self, row: int, identifiers: dict) -> Item:
+        """The delete (archive) of an object known by the identifiers an earlier run wrote."""
+        try:
+            payload = self.finish(dict(identifiers), "delete")
+        except Invalid as exc:
+            return Item(row, dict(identifiers), "delete", problem=(exc.code, exc.message))
+        return Item(row, dict(identifiers), "delete", payload)
 
     def is_delete(self, record: Mapping[str, Any]) -> bool:
         flags = [record.get(DELETE_COLUMN)]

@@ -1,4 +1,5 @@
-"""Every record accounted for: accepted, failed or invalid; the errors file; the run summary."""
+"""Every record accounted for: accepted, failed, invalid, unchanged or skipped; the errors file;
+the run summary."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
 from target_intercom.mapping import Item
+
+if TYPE_CHECKING:
+    from target_intercom.store import SyncStore
 
 OutcomeListener = Callable[[str, Item], None]
 
@@ -67,14 +71,19 @@ class StreamOutcomes:
     errors: ErrorsFile
     listener: OutcomeListener | None = None
     dry: bool = False
+    store: SyncStore | None = None
+    destination: str = ""
     received: int = 0
     sent: int = 0
     accepted: int = 0
     failed: int = 0
     invalid: int = 0
     dry_run: int = 0
+    unchanged: int = 0
+    skipped: int = 0
     api_calls: int = 0
     jobs: set[str] = field(default_factory=set)
+    seen: set[str | None] = field(default_factory=set, repr=False)  # keys in this run's input
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def next_row(self) -> int:
@@ -82,6 +91,10 @@ class StreamOutcomes:
         with self.lock:
             self.received += 1
             return self.received - 1
+
+    def note_seen(self, key: str | None) -> None:
+        with self.lock:
+            self.seen.add(key)
 
     def note_sent(self, items: list[Item]) -> None:
         with self.lock:
@@ -108,6 +121,14 @@ class StreamOutcomes:
     def skip_dry_run(self, item: Item) -> None:
         self._settle(item, "dry_run", None, None, None)
 
+    def keep_unchanged(self, item: Item) -> None:
+        """A record whose payload Intercom already accepted as it is: not sent again."""
+        self._settle(item, "unchanged", None, None, None)
+
+    def skip(self, item: Item, code: str, message: str) -> None:
+        """A record the stream's sync mode leaves alone (update_only, create_only)."""
+        self._settle(item, "skipped", code, message, None)
+
     def _settle(self, item: Item, status: str, code: str | None, message: str | None,
                 job_id: str | None) -> bool:
         """Give an item its outcome, once; False when it already had one."""
@@ -116,6 +137,8 @@ class StreamOutcomes:
                 return False
             item.status, item.code, item.message, item.job_id = status, code, message, job_id
             setattr(self, status, getattr(self, status) + 1)
+        if self.store is not None:
+            self.store.settled(self.stream, self.object, self.destination, item)
         if self.listener is not None:
             self.listener(self.stream, item)
         return True
@@ -132,27 +155,34 @@ class StreamOutcomes:
         jobs = f", {len(self.jobs)} job{'s' if len(self.jobs) != 1 else ''}" if self.jobs else ""
         if self.dry:
             return (f"{self.stream} -> {self.object}: {self.received} records: "
-                    f"{self.dry_run} would be sent, {self.invalid} invalid (dry run, nothing sent)")
+                    f"{self.dry_run} would be sent{self._left_alone()}, {self.invalid} invalid "
+                    "(dry run, nothing sent)")
         return (f"{self.stream} -> {self.object}: {self.received} records: {self.sent} sent, "
                 f"{self.accepted} accepted, {self.failed} failed, {self.invalid} invalid (not sent)"
-                f"{jobs}, {self.api_calls} API calls")
+                f"{self._left_alone()}{jobs}, {self.api_calls} API calls")
+
+    def _left_alone(self) -> str:
+        """The unchanged and skipped counts, when there are any."""
+        counts = [(self.unchanged, "unchanged (not sent)"), (self.skipped, "skipped (sync mode)")]
+        return "".join(f", {n} {what}" for n, what in counts if n)
 
 
 class Outcomes:
     """The outcomes of every stream of one run, sharing one errors file."""
 
     def __init__(self, errors_path: str, listener: OutcomeListener | None = None,
-                 dry_run: bool = False) -> None:
+                 dry_run: bool = False, store: SyncStore | None = None) -> None:
         self.errors = ErrorsFile(errors_path)
         self.listener = listener
         self.dry_run = dry_run
+        self.store = store
         self.streams: dict[str, StreamOutcomes] = {}
 
-    def stream(self, name: str, obj: str) -> StreamOutcomes:
+    def stream(self, name: str, obj: str, destination: str = "") -> StreamOutcomes:
         """The outcomes of a stream; kept across sinks when the stream's schema changes."""
         if name not in self.streams:
             self.streams[name] = StreamOutcomes(name, obj, self.errors, self.listener,
-                                                self.dry_run)
+                                                self.dry_run, self.store, destination)
         return self.streams[name]
 
     @property
@@ -176,3 +206,5 @@ class Outcomes:
 
     def close(self) -> None:
         self.errors.close()
+        if self.store is not None:
+            self.store.close()

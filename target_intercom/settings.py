@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from singer_sdk import typing as th
 
 from intercom_client import settings as connection
-from target_intercom.errors import StreamNotMapped
+from target_intercom.errors import StreamNotMapped, TargetError
 
 OBJECTS = ("users", "leads", "companies", "events")
 STREAM_OBJECTS = {"users": "users", "leads": "leads", "contacts": "leads", "companies": "companies",
@@ -17,6 +18,8 @@ STREAM_OBJECTS = {"users": "users", "leads": "leads", "contacts": "leads", "comp
 MAX_BULK_ITEMS = 100
 DELETE_COLUMN = "_sdc_deleted_at"
 LINK_MODES = ("add", "replace")
+SYNC_MODES = ("upsert", "update_only", "create_only", "mirror")
+STORE_NAME = "target-intercom-sync.sqlite"
 
 STREAM_SCHEMA = th.ObjectType(
     th.Property("object", th.StringType, allowed_values=list(OBJECTS),
@@ -31,6 +34,11 @@ STREAM_SCHEMA = th.ObjectType(
     th.Property("delete_column", th.StringType,
                 description="A column whose truthy value makes the record a delete/archive "
                             "(besides _sdc_deleted_at)"),
+    th.Property("sync_mode", th.StringType, allowed_values=list(SYNC_MODES),
+                description="upsert (the default), update_only (rows whose object does not exist "
+                            "are skipped), create_only (rows whose object exists are skipped) or "
+                            "mirror (also archive/delete what earlier runs wrote and the input no "
+                            "longer has)"),
     additional_properties=False,
 )
 
@@ -42,7 +50,8 @@ CONFIG_SCHEMA = th.PropertiesList(
                 th.ObjectType(additional_properties=th.StringType(allowed_values=list(OBJECTS))),
                 description="Stream name -> Intercom object (users, leads, companies, events)"),
     th.Property("streams", th.ObjectType(additional_properties=STREAM_SCHEMA),
-                description="Per input stream: object, columns, custom_attributes, delete_column"),
+                description="Per input stream: object, columns, custom_attributes, delete_column, "
+                            "sync_mode"),
     th.Property("errors_path", th.StringType(min_length=1), default="target-intercom-errors.jsonl",
                 description="JSON Lines file that every failed or invalid record is appended to"),
     th.Property("batch_size", th.IntegerType(minimum=1, maximum=MAX_BULK_ITEMS), default=MAX_BULK_ITEMS,
@@ -73,6 +82,12 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property("merge_leads_column", th.StringType,
                 description="The column holding the email of the lead to merge (default: the "
                             "user's email)"),
+    th.Property("sync_store_path", th.StringType(min_length=1),
+                description="SQLite file remembering what Intercom accepted, row by row, and the "
+                            f"sync log (default: {STORE_NAME} beside errors_path)"),
+    th.Property("full_resync", th.BooleanType, default=False,
+                description="Send every row, even those unchanged since Intercom last accepted "
+                            "them"),
     th.Property("create_attributes", th.BooleanType, default=False,
                 description="2.x: create custom data attributes Intercom does not know yet, "
                             "typed from the SCHEMA, instead of reporting their rows invalid"),
@@ -88,6 +103,7 @@ class StreamSettings:
     columns: Mapping[str, str] = field(default_factory=dict)
     custom_attributes: tuple[str, ...] | None = None  # None: every other column
     delete_column: str | None = None
+    sync_mode: str = "upsert"
 
 
 @dataclass(frozen=True)
@@ -110,6 +126,8 @@ class TargetSettings:
     merge_leads: bool
     merge_leads_column: str | None
     create_attributes: bool
+    sync_store_path: str
+    full_resync: bool
     max_workers: int
     streams: Mapping[str, Mapping[str, Any]]
     object_mapping: Mapping[str, str]
@@ -130,7 +148,10 @@ class TargetSettings:
             delete_mode=config["delete_mode"], companies_mode=config["companies_mode"],
             tags_mode=config["tags_mode"], merge_leads=config["merge_leads"],
             merge_leads_column=config.get("merge_leads_column") or None,
-            create_attributes=config["create_attributes"], max_workers=config["max_workers"],
+            create_attributes=config["create_attributes"],
+            sync_store_path=config.get("sync_store_path")
+            or str(Path(config["errors_path"]).with_name(STORE_NAME)),
+            full_resync=config["full_resync"], max_workers=config["max_workers"],
             streams=config.get("streams") or {}, object_mapping=config.get("object_mapping") or {},
         )
 
@@ -147,7 +168,11 @@ class TargetSettings:
                 f"stream {name!r} names no Intercom object: call it users, leads, contacts, "
                 f"companies or events, or map it in object_mapping or streams.{name}.object")
         selection = given.get("custom_attributes", "all")
+        if obj == "events" and given.get("sync_mode", "upsert") != "upsert":
+            raise TargetError(f"streams.{name}.sync_mode {given['sync_mode']!r} is for users, "
+                              "leads and companies: events are only ever added")
         return StreamSettings(
             name=name, object=obj, columns=dict(given.get("columns") or {}),
             custom_attributes=None if selection == "all" else tuple(selection),
-            delete_column=given.get("delete_column"))
+            delete_column=given.get("delete_column"),
+            sync_mode=given.get("sync_mode") or StreamSettings.sync_mode)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from importlib import metadata
 from typing import Any
 
@@ -21,6 +22,7 @@ from target_intercom.links import Directory
 from target_intercom.outcomes import OutcomeListener, Outcomes
 from target_intercom.settings import CONFIG_SCHEMA, TargetSettings
 from target_intercom.sinks import IntercomSink
+from target_intercom.store import SyncStore
 
 
 class QuietSingerReader(SingerReader):
@@ -57,15 +59,21 @@ class TargetIntercom(OneLineFailures, Target):
                          message_reader=message_reader)
         self.settings = TargetSettings.from_config(self.config)
         self.max_parallelism = 1  # streams drain in the order they arrived: users before events
-        self.outcomes = Outcomes(self.settings.errors_path, outcome_listener, self.settings.dry_run)
+        self.run_id = str(uuid.uuid4())
+        self.store = SyncStore(self.settings.sync_store_path, self.run_id,
+                               record_rows=not self.settings.dry_run)
+        self.outcomes = Outcomes(self.settings.errors_path, outcome_listener, self.settings.dry_run,
+                                 self.store)
         self.job_slots = JobSlots()
         self.directory = Directory()
         self.attributes = AttributeCatalog()
         self.user_agent = self.config.get("user_agent") or f"{self.name}/{self.plugin_version}"
         path = "bulk jobs" if self.settings.generation == 1 else "upserts"
-        self.logger.info("writing to Intercom API %s (%s) at %s%s", self.settings.api_version, path,
-                         base_url(self.config), ", dry run: nothing is sent" if self.settings.dry_run
-                         else "")
+        self.logger.info("writing to Intercom API %s (%s) at %s%s; run %s, sync store %s%s",
+                         self.settings.api_version, path, base_url(self.config),
+                         ", dry run: nothing is sent" if self.settings.dry_run else "", self.run_id,
+                         self.settings.sync_store_path,
+                         " (full resync: every row is sent)" if self.settings.full_resync else "")
 
     @override
     def get_sink_class(self, stream_name: str) -> type[Sink]:
@@ -78,6 +86,7 @@ class TargetIntercom(OneLineFailures, Target):
     def process_endofpipe(self) -> None:
         """Drain every sink, log the summary, and fail the run past `max_failure_rate`."""
         try:
+            self._mirror()
             super().process_endofpipe()
         finally:
             self.outcomes.log_summary(self.logger)
@@ -89,6 +98,16 @@ class TargetIntercom(OneLineFailures, Target):
                 f"{share:.1%} of records failed or were invalid ({self.outcomes.not_written} of "
                 f"{self.outcomes.received}), more than max_failure_rate {limit:.1%}; see "
                 f"{self.outcomes.errors.path}")
+
+    def _mirror(self) -> None:
+        """Before the last drain: the removals of every stream in mirror mode, once its own
+        records are written."""
+        mirrored = [sink for sink in self._sinks_active.values()
+                    if isinstance(sink, IntercomSink) and sink.stream.sync_mode == "mirror"]
+        if mirrored and not self.settings.dry_run:
+            self.drain_all()
+            for sink in mirrored:
+                sink.mirror()
 
     @classmethod
     @override

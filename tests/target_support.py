@@ -91,7 +91,7 @@ class StateCapture(io.StringIO):
         for line in text.splitlines():
             if line.strip():
                 outcomes = self.target_box[0].outcomes if self.target_box else None
-                settled = sum(s.accepted + s.failed + s.invalid + s.dry_run
+                settled = sum(s.accepted + s.failed + s.invalid + s.dry_run + s.unchanged + s.skipped
                               for s in outcomes.streams.values()) if outcomes else 0
                 self.states.append((json.loads(line), settled))
         return super().write(text)

@@ -32,7 +32,9 @@ def story() -> Iterator[tuple[pipeline.Sandbox, ConnectionSettings, pipeline.Mel
         with pipeline.sandbox(*SIZES) as sandbox:
             meltano = pipeline.Meltano(settings, sandbox, extra_env={
                 "MELTANO_DATABASE_URI": f"sqlite:///{workdir}/meltano.db",
-                "TARGET_INTERCOM_ERRORS_PATH": str(workdir / "errors.jsonl")},
+                "TARGET_INTERCOM_ERRORS_PATH": str(workdir / "errors.jsonl"),
+                "TARGET_INTERCOM_SYNC_STORE_PATH": str(workdir / "sync.sqlite"),
+                "TAP_INTERCOM_SYNC_LOG_SYNC_STORE_PATH": str(workdir / "sync.sqlite")},
                 log=workdir / "meltano.log")
             yield sandbox, settings, meltano
     finally:
@@ -109,6 +111,9 @@ def test_reverse_etl_pushes_exactly_the_good_rows(story) -> None:
     failures = [json.loads(line) for line in errors.read_text().splitlines()]
     codes = sorted(f["code"] for f in failures)
     assert codes == ["parameter_invalid", "parameter_invalid", "parameter_not_found"]
+    logged = table(settings, "SELECT outcome, count(*) FROM analytics.intercom_sync_log "
+                             "GROUP BY outcome")
+    assert dict(logged) == {"accepted": 25, "failed": 2, "invalid": 1}
 
 
 def test_dataframes_match_the_warehouse(story) -> None:

@@ -11,10 +11,12 @@ import yaml
 
 from scripts.readme_settings import PLUGINS, README, settings_table, updated
 from tap_intercom.tap import TapIntercom
+from target_intercom.sync_log_tap import TapSyncLog
 from target_intercom.target import TargetIntercom
 
 ROOT = Path(__file__).resolve().parent.parent
-CLASSES = {"tap-intercom": TapIntercom, "target-intercom": TargetIntercom}
+CLASSES = {"tap-intercom": TapIntercom, "target-intercom": TargetIntercom,
+           "tap-intercom-sync-log": TapSyncLog}
 JSON_TYPE_OF_KIND = {"string": "string", "password": "string", "integer": "integer",
                      "decimal": "number", "boolean": "boolean", "object": "object",
                      "array": "array", "options": "string", "date_iso8601": "string"}
