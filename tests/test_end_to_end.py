@@ -187,6 +187,17 @@ def test_removed_relationships_leave_the_loaded_tables(story) -> None:
     assert (user["id"], user["tag_ids"][0]) not in loaded_links(settings, "contact_tags")
     assert (user["id"], user["tag_ids"][1]) in loaded_links(settings, "contact_tags")
     assert not any(c == company["id"] for c, _ in loaded_links(settings, "company_tags"))
+    # With intercom_hard_delete false the step marks instead: a lost link gets _sdc_deleted_at.
+    lost = user["tag_ids"][0]
+    with psycopg.connect(settings.url, autocommit=True) as conn:
+        conn.execute("INSERT INTO intercom.contact_tags (contact_id, tag_id, contact_updated_at) "
+                     "SELECT contact_id, %s, contact_updated_at - interval '1 day' "
+                     "FROM intercom.contact_tags WHERE contact_id = %s LIMIT 1", (lost, user["id"]))
+    meltano.run("invoke", "dbt-postgres", "run-operation", "retire_removed_rows",
+                "--vars", "{intercom_hard_delete: false}")
+    marked = table(settings, "SELECT contact_id, tag_id FROM intercom.contact_tags "
+                             "WHERE _sdc_deleted_at IS NOT NULL")
+    assert marked == [(user["id"], lost)]
     teams = {(row[0], row[1]) for row in table(settings,
                                                "SELECT team_id, admin_id FROM intercom.team_admins")}
     assert teams == {(t["id"], str(a)) for t in sandbox.snapshot("teams") for a in t["admin_ids"]}
