@@ -60,7 +60,8 @@ def push_summary(meltano_output: str, errors_file: Path) -> None:
 def load_and_transform(meltano: pipeline.Meltano, settings: ConnectionSettings,
                        sandbox: pipeline.Sandbox | None, note: str = "") -> subprocess.CompletedProcess:
     """The `load-and-transform` job: load, then build the dbt models and run their tests."""
-    step(f"meltano run tap-intercom target-postgres dbt-postgres:run dbt-postgres:test ({note}"
+    step(f"meltano run tap-intercom target-postgres dbt-postgres:retire dbt-postgres:run "
+         f"dbt-postgres:test ({note}"
          f"then the dbt models)")
     result = timed("load and dbt", meltano.run, "run", "load-and-transform")
     show_counts(settings, sandbox)
@@ -77,7 +78,7 @@ def run_story(sandbox: pipeline.Sandbox | None, settings: ConnectionSettings) ->
     if sandbox is None:
         load_and_transform(meltano, settings, sandbox)
         return
-    step("meltano run tap-intercom target-postgres (first, full load)")
+    step("meltano run tap-intercom target-postgres dbt-postgres:retire (first, full load)")
     timed("load", meltano.run, "run", "load")
     show_counts(settings, sandbox)
     step("Changing records in Intercom: 50 users, 20 conversations (new parts), 10 companies")

@@ -7,12 +7,13 @@ the parent's row with empty fields, and because their bookmarks are their own.
 
 from __future__ import annotations
 
+import time
 import typing as t
 from collections.abc import Iterable
 
 from typing_extensions import override
 
-from tap_intercom.streams import DeletionStream
+from tap_intercom.streams import DeletionStream, VersionedTable
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -86,4 +87,37 @@ class DeletedContactsStream(DeletionStream):
             cursor = following
 
 
-DELETE_STREAM_TYPES = (DeletedConversationsStream, DeletedContactsStream)
+class ContactIdsStream(VersionedTable):
+    """The id of every contact, each run a new version of the table, for reconciliation.
+
+    Opt-in (`reconcile_deleted_contacts`): versions before Preview list no deleted contacts, so
+    the warehouse names them instead: a loaded user or lead older than `listed_at` and absent
+    from this table is gone (the `retire` step of the load job). Only ids are kept, a page at a
+    time; the search's cursor follows ascending `updated_at`, so a contact changed while the
+    pages are read moves forward and is still listed.
+    """
+
+    name = "contact_ids"
+    primary_keys = ("id",)
+    min_api_version = "2.0"
+    opt_in_setting = "reconcile_deleted_contacts"
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        listed_at = int(time.time())
+        body: dict = {"query": {"field": "updated_at", "operator": ">", "value": 0},
+                      "sort": {"field": "updated_at", "order": "ascending"}}
+        cursor = None
+        while True:
+            pagination: dict = {"per_page": self.page_size}
+            if cursor:
+                pagination["starting_after"] = cursor
+            page = self.fetch("POST", "/contacts/search", body={**body, "pagination": pagination})
+            for contact in page.get("data") or []:
+                yield {"id": contact["id"], "listed_at": listed_at}
+            cursor = ((page.get("pages") or {}).get("next") or {}).get("starting_after")
+            if not cursor:
+                return
+
+
+DELETE_STREAM_TYPES = (DeletedConversationsStream, DeletedContactsStream, ContactIdsStream)

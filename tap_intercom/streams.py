@@ -26,6 +26,7 @@ class SchemaStream(IntercomStream):
     """A stream whose schema is the file for its name and the run's API generation."""
 
     min_api_version: str | None = None  # the oldest api_version that serves it; None for any
+    opt_in_setting: str | None = None  # a boolean setting without which it is not discovered
 
     def __init__(self, tap: t.Any, schema: dict | None = None, **kwargs: t.Any) -> None:
         super().__init__(tap, schema=schema or load_schema(tap.generation.number, self.name),

@@ -50,6 +50,10 @@ class TapIntercom(OneLineFailures, Tap):
                     description="incremental emits changed companies; full_table emits every "
                                 "company each run as a new table version (ACTIVATE_VERSION), so "
                                 "companies deleted in Intercom leave the warehouse"),
+        th.Property("reconcile_deleted_contacts", th.BooleanType, default=False,
+                    description="2.x: also list every contact id each run (contact_ids, about "
+                                "one call per 150 contacts), so the load job's retire step "
+                                "marks contacts deleted in Intercom on any version"),
     ).to_dict()
     catalog_jsonschema = catalog_schema(s.name for s in (*STREAM_TYPES, *DELETE_STREAM_TYPES))
     state_jsonschema = STATE_SCHEMA
@@ -83,6 +87,8 @@ class TapIntercom(OneLineFailures, Tap):
         streams: list[SchemaStream] = []
         for stream_type in (*STREAM_TYPES, *DELETE_STREAM_TYPES):
             if not self.generation.offers(stream_type.name):
+                continue
+            if stream_type.opt_in_setting and not self.config.get(stream_type.opt_in_setting):
                 continue
             if not self.generation.reaches(stream_type.min_api_version):
                 self.logger.info("%s: left out; it needs api_version %s or newer (configured: %s)",

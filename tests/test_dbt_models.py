@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import requests
 
 from scripts import pipeline
 from scripts.warehouse import ConnectionSettings, Warehouse
@@ -226,3 +227,33 @@ def test_office_hours_figures_are_read_when_the_load_has_them(modelled) -> None:
                 row["team_first_response_time_in_office_hours_minutes"]) == (90, 30, 2)
     for row in (r for r in loaded if r["team_assignee_id"] is None):
         assert row["handling_time_minutes"] is None and row["adjusted_handling_time_minutes"] is None
+
+
+def test_deleted_conversations_and_contacts_leave_the_models(modelled) -> None:
+    """On 2.16 with reconcile_deleted_contacts, a conversation and a user deleted in Intercom
+    are no longer counted: the load marks them, the models leave them out."""
+    sandbox, settings, meltano, _log = modelled
+    conversation = next(c for c in sandbox.snapshot("conversations") if c["admin_assignee_id"])
+    user = sandbox.snapshot("users")[0]["id"]
+    for path in (f"/conversations/{conversation['id']}", f"/contacts/{user}"):
+        response = requests.delete(sandbox.url + path, timeout=60, headers={
+            "Authorization": f"Bearer {sandbox.token}", "Intercom-Version": "2.16"})
+        assert response.status_code == 200, response.text
+    meltano.run("run", "load-and-transform", extra={
+        "TAP_INTERCOM_API_VERSION": "2.16", "TAP_INTERCOM_RECONCILE_DELETED_CONTACTS": "true"})
+    metrics = {r["conversation_id"] for r in rows(
+        settings, f"SELECT conversation_id FROM {MODELS}.intercom__conversation_metrics")}
+    assert metrics == {c["id"] for c in sandbox.snapshot("conversations")}
+    assert conversation["id"] not in metrics
+    assert rows(settings, f"SELECT count(*) AS n FROM intercom.conversations "
+                          f"WHERE id = '{conversation['id']}'")[0]["n"] == 1  # loaded, marked
+    contacts = {r["contact_id"] for r in rows(
+        settings, f"SELECT contact_id FROM {MODELS}.intercom__contact_enhanced")}
+    assert user not in contacts and contacts
+    truth = truth_from_snapshot(sandbox)
+    closed = {r["admin_id"]: r["total_conversations_closed"] for r in rows(settings, f"""
+        SELECT admin_id, max(total_conversations_closed) AS total_conversations_closed
+          FROM {MODELS}.intercom__admin_metrics GROUP BY admin_id""")}
+    for admin_id, total in closed.items():
+        assert total == sum(t.state == "closed" and t.last_close_by_admin == admin_id
+                            and t.admin_assignee is not None for t in truth.values())

@@ -166,9 +166,16 @@ def sandbox_links(sandbox: pipeline.Sandbox, name: str) -> set[tuple[str, str]]:
             for item in c[nested[0]][nested[1]]}
 
 
+def loaded_links(settings: ConnectionSettings, name: str) -> set[tuple[str, str]]:
+    _parent, parent_key, related_key, _version = RELATION_TABLES[name]
+    return {(row[0], row[1]) for row in table(
+        settings, f"SELECT {parent_key}, {related_key} FROM intercom.{name}")}
+
+
 def test_removed_relationships_leave_the_loaded_tables(story) -> None:
-    """Through Meltano and target-postgres: a tag taken off a user and a company is no longer
-    a current row of contact_tags and company_tags; every relationship table equals Intercom."""
+    """Through Meltano and target-postgres and the load job's retire step: a tag taken off a
+    user and a company leaves contact_tags and company_tags; every relationship table equals
+    Intercom, row for row."""
     sandbox, settings, meltano = story
     if "contact_tags" not in pipeline.row_counts(settings):
         meltano.run("run", "load")
@@ -181,10 +188,21 @@ def test_removed_relationships_leave_the_loaded_tables(story) -> None:
     meltano.run("run", "load")
     for name in RELATION_TABLES:
         assert current_links(settings, name) == sandbox_links(sandbox, name), name
-    assert (user["id"], user["tag_ids"][0]) not in current_links(settings, "contact_tags")
-    stale = table(settings, f"SELECT count(*) FROM intercom.contact_tags WHERE contact_id = "
-                            f"'{user['id']}' AND tag_id = '{user['tag_ids'][0]}'")[0][0]
-    assert stale == 1  # still loaded, with the user's previous updated_at
+        assert loaded_links(settings, name) == sandbox_links(sandbox, name), name
+    assert (user["id"], user["tag_ids"][0]) not in loaded_links(settings, "contact_tags")
+    assert (user["id"], user["tag_ids"][1]) in loaded_links(settings, "contact_tags")
+    assert not any(c == company["id"] for c, _ in loaded_links(settings, "company_tags"))
+    # With intercom_hard_delete false the step marks instead: a lost link gets _sdc_deleted_at.
+    lost = user["tag_ids"][0]
+    with psycopg.connect(settings.url, autocommit=True) as conn:
+        conn.execute("INSERT INTO intercom.contact_tags (contact_id, tag_id, contact_updated_at) "
+                     "SELECT contact_id, %s, contact_updated_at - interval '1 day' "
+                     "FROM intercom.contact_tags WHERE contact_id = %s LIMIT 1", (lost, user["id"]))
+    meltano.run("invoke", "dbt-postgres", "run-operation", "retire_removed_rows",
+                "--vars", "{intercom_hard_delete: false}")
+    marked = table(settings, "SELECT contact_id, tag_id FROM intercom.contact_tags "
+                             "WHERE _sdc_deleted_at IS NOT NULL")
+    assert marked == [(user["id"], lost)]
     teams = {(row[0], row[1]) for row in table(settings,
                                                "SELECT team_id, admin_id FROM intercom.team_admins")}
     assert teams == {(t["id"], str(a)) for t in sandbox.snapshot("teams") for a in t["admin_ids"]}

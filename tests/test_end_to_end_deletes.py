@@ -18,7 +18,7 @@ SIZES = ("--users", "200", "--leads", "40", "--companies", "20", "--conversation
          "--tags", "8", "--segments", "4", "--admins", "4", "--teams", "2")
 pytestmark = pytest.mark.skipif(not pipeline.MELTANO.exists(),
                                 reason="Meltano is not installed: run `make meltano`")
-RUN = ("run", "tap-intercom", "target-postgres")
+RUN = ("run", "load")  # the tap, target-postgres, then dbt's retire step
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,10 @@ def ids(settings: ConnectionSettings, table: str) -> set[str]:
     return {row[0] for row in rows(settings, f"SELECT id FROM intercom.{table}")}
 
 
+def links(settings: ConnectionSettings, table: str, key: str, value: str) -> int:
+    return rows(settings, f"SELECT count(*) FROM intercom.{table} WHERE {key} = '{value}'")[0][0]
+
+
 def intercom(sandbox: pipeline.Sandbox, method: str, path: str, **kwargs: object) -> dict:
     """One request to the sandbox's Intercom API, as a client on the Preview version would."""
     response = requests.request(method, sandbox.url + path, timeout=60, headers={
@@ -63,11 +67,15 @@ def test_deleted_objects_are_gone_or_marked_after_the_next_load(story) -> None:
     sandbox, settings, meltano = story
     meltano.fresh_start()
     meltano.run(*RUN)
-    users = [c for c in sandbox.snapshot("contacts") if c["role"] == "user"]
+    users = sorted((c for c in sandbox.snapshot("contacts") if c["role"] == "user"),
+                   key=lambda c: -len(c["tag_ids"]))
     lead = next(c for c in sandbox.snapshot("contacts") if c["role"] == "lead")
     user, merged_into = users[0]["id"], users[1]["id"]
     conversation = sandbox.snapshot("conversations")[0]["id"]
-    company = sandbox.snapshot("companies")[0]["id"]
+    company = next(c["id"] for c in sandbox.snapshot("companies") if c["tag_ids"])
+    assert links(settings, "contact_tags", "contact_id", user)
+    assert links(settings, "conversation_contacts", "conversation_id", conversation)
+    assert links(settings, "company_tags", "company_id", company)
     tag = next(t["id"] for t in sandbox.snapshot("tags"))
     assert {user, merged_into} <= ids(settings, "users") and lead["id"] in ids(settings, "contacts")
     assert conversation in ids(settings, "conversations")
@@ -95,7 +103,37 @@ def test_deleted_objects_are_gone_or_marked_after_the_next_load(story) -> None:
     assert gone[lead["id"]][:2] == ("contact.merged", merged_into)
     live = ids(settings, "users") | ids(settings, "contacts")
     assert {user, lead["id"]} <= live  # still there, marked by deleted_contacts
+    # Their relationship rows are gone (the retire step).
+    assert not links(settings, "contact_tags", "contact_id", user)
+    assert not links(settings, "conversation_contacts", "conversation_id", conversation)
+    assert not links(settings, "company_tags", "company_id", company)
     # A third run without changes deletes and marks nothing more.
     meltano.run(*RUN)
     assert rows(settings, "SELECT count(*) FROM intercom.deleted_contacts")[0][0] == 2
     assert ids(settings, "tags") == {t["id"] for t in sandbox.snapshot("tags")}
+
+
+def test_contacts_deleted_before_preview_are_reconciled_by_their_ids(story) -> None:
+    """On 2.11 with reconcile_deleted_contacts: contact_ids is versioned, so target-postgres
+    drops the ids that vanished, and the retire step adds those contacts to deleted_contacts."""
+    sandbox, settings, meltano = story
+    older = {"TAP_INTERCOM_API_VERSION": "2.11", "TAP_INTERCOM_RECONCILE_DELETED_CONTACTS": "true"}
+    meltano.fresh_start()
+    meltano.run(*RUN, extra=older)
+    assert ids(settings, "contact_ids") == ids(settings, "users") | ids(settings, "contacts")
+    assert not rows(settings, "SELECT * FROM intercom.deleted_contacts")
+    user = max((c for c in sandbox.snapshot("contacts") if c["role"] == "user"),
+               key=lambda c: len(c["tag_ids"]))["id"]
+    lead = next(c for c in sandbox.snapshot("contacts") if c["role"] == "lead")["id"]
+    assert links(settings, "contact_tags", "contact_id", user)
+    intercom(sandbox, "DELETE", f"/contacts/{user}")
+    intercom(sandbox, "DELETE", f"/contacts/{lead}")
+    meltano.run(*RUN, extra=older)
+    assert ids(settings, "contact_ids") == {c["id"] for c in sandbox.snapshot("contacts")}
+    gone = {r[0]: r[1:] for r in rows(settings, """
+        SELECT id, event_type, _sdc_deleted_at FROM intercom.deleted_contacts""")}
+    assert set(gone) == {user, lead}
+    assert all(event == "contact.missing" and at is not None for event, at in gone.values())
+    assert not links(settings, "contact_tags", "contact_id", user)
+    meltano.run(*RUN, extra=older)  # nothing more goes
+    assert rows(settings, "SELECT count(*) FROM intercom.deleted_contacts")[0][0] == 2

@@ -34,10 +34,12 @@ RELATION_KEYS = {
 STREAMS = OBJECT_STREAMS + tuple(RELATION_KEYS)
 NOT_IN = {"v1": {"conversation_teammates"}}  # 1.x conversations list no teammates
 NEWER_STREAMS = ("deleted_conversations", "deleted_contacts")  # 2.16 and Preview: 2.x only
+OPT_IN_STREAMS = ("contact_ids",)  # 2.x, with reconcile_deleted_contacts
 STREAMS_OF = {"v1": tuple(s for s in STREAMS if s not in NOT_IN["v1"]),
-              "v2": STREAMS + NEWER_STREAMS}
+              "v2": STREAMS + NEWER_STREAMS + OPT_IN_STREAMS}
 PRIMARY_KEYS = {
     **RELATION_KEYS, "deleted_conversations": ["id"], "deleted_contacts": ["id"],
+    "contact_ids": ["id"],
     "users": ["id"], "contacts": ["id"], "companies": ["id"], "conversations": ["id"],
     "conversation_parts": ["conversation_id", "id"], "tags": ["id"], "segments": ["id"],
     "admins": ["id"], "teams": ["id"], "data_attributes": ["model", "full_name"],

@@ -119,3 +119,21 @@ def test_companies_as_a_full_table_drop_deleted_companies(sandbox: Sandbox,
     assert run.activated == ["companies"]
     assert company not in run.ids("companies")
     assert run.ids("companies") == {c["id"] for c in admin.snapshot("companies")}
+
+
+def test_contact_ids_list_every_contact_only_when_reconciliation_is_on(
+        sandbox: Sandbox, admin: SandboxClient) -> None:
+    people = admin.snapshot("contacts")
+    gone = people[0]["id"]
+    assert admin.delete(f"/contacts/{gone}").status_code == 200
+    config = tap_config(sandbox, "2.11", reconcile_deleted_contacts=True, page_size=50)
+    run = run_tap(config, streams={"contact_ids"})
+    assert run.returncode == 0, run.stderr
+    assert run.ids("contact_ids") == {p["id"] for p in people} - {gone}
+    assert run.activated == ["contact_ids"]  # a new version: the loader retires vanished ids
+    assert all(r["listed_at"] for r in run.records["contact_ids"])
+    off = run_tap(tap_config(sandbox, "2.11"), streams={"contact_ids"})
+    assert "contact_ids" not in off.records or not off.records["contact_ids"]
+    old = run_tap(tap_config(sandbox, "1.4", reconcile_deleted_contacts=True), streams={"teams"})
+    assert old.returncode == 0, old.stderr
+    assert "contact_ids: left out; it needs api_version 2.0 or newer" in old.stderr

@@ -27,3 +27,4 @@ select
     companies
 from people
 where _sdc_deleted_at is null
+  and {{ not_deleted('id', 'deleted_contacts') }}

@@ -11,3 +11,4 @@ select
     created_at
 from {{ source('intercom', 'conversation_parts') }}
 where _sdc_deleted_at is null
+  and {{ not_deleted('conversation_id', 'deleted_conversations') }}

@@ -49,3 +49,4 @@ select
     teammates
 from {{ conversations }}
 where _sdc_deleted_at is null
+  and {{ not_deleted('id', 'deleted_conversations') }}
