@@ -164,8 +164,12 @@ def test_injected_faults_change_nothing(version: str) -> None:
 
 def test_scroll_held_by_another_client_is_waited_out(admin: SandboxClient,
                                                      sandbox: Sandbox) -> None:
-    SandboxClient(sandbox, "1.4").get("/users/scroll").raise_for_status()
-    run = run_tap(tap_config(sandbox, "1.4"), streams={"companies"})
+    admin.settings(scroll_timeout_s=8)  # outlives the tap's start-up on a busy machine
+    try:
+        SandboxClient(sandbox, "1.4").get("/users/scroll").raise_for_status()
+        run = run_tap(tap_config(sandbox, "1.4"), streams={"companies"})
+    finally:
+        admin.settings(scroll_timeout_s=1)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "scroll_exists" in run.stderr
     assert run.ids("companies") == {c["id"] for c in admin.snapshot("companies")}
