@@ -47,9 +47,11 @@ def show_counts(settings: ConnectionSettings, sandbox: pipeline.Sandbox | None) 
 
 
 def changes(before: frozenset[str], after: frozenset[str]) -> str:
-    """`-left +joined =kept`, in name order."""
-    return " ".join([f"-{n}" for n in sorted(before - after)] + [f"+{n}" for n in sorted(after - before)]
-                    + [f"={n}" for n in sorted(before & after)]) or "(none)"
+    """`-left +joined =kept`, in name order; past six names, how many more."""
+    names = ([f"-{n}" for n in sorted(before - after)] + [f"+{n}" for n in sorted(after - before)]
+             + [f"={n}" for n in sorted(before & after)])
+    more = f" (+{len(names) - 6} more)" if len(names) > 6 else ""
+    return " ".join(names[:6]) + more or "(none)"
 
 
 def push_story(app_users: list[dict], before: dict[str, list[pipeline.Person]],
