@@ -121,6 +121,7 @@ class Generator:
         self.config = config
         self.rng = random.Random(config.seed)
         self.history_rng = random.Random(config.seed * 104_729 + 3)
+        self.opening_rng = random.Random(config.seed * 48_611 + 7)
         self.now = config.anchor
 
     def timestamp_pair(self) -> tuple[int, int]:
@@ -361,6 +362,7 @@ class Generator:
                 "parts": parts,
             })
             self.settle_history(out[-1], admin)
+            self.settle_authors(out[-1], admin)
         return out
 
     def settle_history(self, conversation: dict, admin: dict | None) -> None:
@@ -384,6 +386,28 @@ class Generator:
                               "email": admin["email"]}
         elif conversation["state"] != "closed" and changes and changes[-1]["part_type"] == "close":
             changes[-1]["part_type"] = "open" if conversation["state"] == "open" else "snoozed"
+
+    def settle_authors(self, conversation: dict, admin: dict | None) -> None:
+        """An admin-initiated conversation opens with the admin's message; only assignment
+        parts name an assignee, the conversation's team about half the time.
+
+        Uses its own random stream, so the other collections stay as the seed always gave them.
+        """
+        source = conversation["source"]
+        if source["delivered_as"] == "admin_initiated":
+            if admin is None:
+                source["delivered_as"] = "customer_initiated"
+            else:
+                source["author"] = {"type": "admin", "id": admin["id"], "name": admin["name"],
+                                    "email": admin["email"]}
+        team_id = conversation["team_assignee_id"]
+        for part in conversation["parts"]:
+            if part["part_type"] != "assignment" or admin is None:
+                part["assigned_to"] = None
+            elif team_id is not None and self.opening_rng.random() < 0.5:
+                part["assigned_to"] = {"type": "team", "id": str(team_id)}
+            else:
+                part["assigned_to"] = {"type": "admin", "id": admin["id"]}
 
     def data_attributes(self) -> list[dict]:
         out = []
