@@ -15,6 +15,7 @@ from intercom_sandbox.model.deletions import DeletionOperations
 from intercom_sandbox.model.errors import invalid, not_found
 from intercom_sandbox.model.events import EventOperations
 from intercom_sandbox.model.generate import generate
+from intercom_sandbox.model.bulk_jobs import PreviewJobStore
 from intercom_sandbox.model.jobs import JobStore
 from intercom_sandbox.model.links import LinkOperations
 from intercom_sandbox.model.scroll import ScrollRegistry
@@ -40,6 +41,7 @@ class Workspace(ContactOperations, CompanyOperations, ConversationOperations, Ev
             setattr(self, name, Collection(name, data[name], self._changed))
         self.scrolls = ScrollRegistry(self.config, self.clock)
         self.jobs = JobStore(self, self.clock)
+        self.bulk_jobs = PreviewJobStore(self, self.clock)
         self.mutation_rng = random.Random(self.config.seed * 7919 + 1)
         self.index_contacts()
         self.index_companies()
