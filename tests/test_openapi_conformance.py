@@ -8,9 +8,8 @@ NOT_IN_SPEC with the reason the descriptions cannot check it.
 
 from __future__ import annotations
 
-import time
-
 import functools
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from intercom_sandbox.config import SandboxConfig
+from intercom_sandbox.model.bulk_jobs import PreviewJobStore
 from intercom_sandbox.model.collection import Collection
 from intercom_sandbox.model.companies import CompanyOperations
 from intercom_sandbox.model.contacts import ContactOperations
@@ -15,7 +16,6 @@ from intercom_sandbox.model.deletions import DeletionOperations
 from intercom_sandbox.model.errors import invalid, not_found
 from intercom_sandbox.model.events import EventOperations
 from intercom_sandbox.model.generate import generate
-from intercom_sandbox.model.bulk_jobs import PreviewJobStore
 from intercom_sandbox.model.jobs import JobStore
 from intercom_sandbox.model.links import LinkOperations
 from intercom_sandbox.model.scroll import ScrollRegistry
