@@ -92,6 +92,11 @@ def identity(method: str, data: dict) -> tuple:
 class BulkWriter:
     """Writes users, leads or events through 1.x bulk jobs; returns once every item is settled."""
 
+    items_key = "items"  # the request body's list of items
+    job_path = "/jobs/{id}"  # where the job's status is read
+    closed_codes: tuple[str, ...] = ("job_closed",)  # an append refused because the job closed
+    method = "POST"
+
     def __init__(self, http: IntercomHttp, obj: str, slot: JobSlot, settings: TargetSettings,
                  outcomes: StreamOutcomes, logger: logging.Logger) -> None:
         resource, self.data_type = BULK_RESOURCES[obj]
@@ -155,7 +160,7 @@ class BulkWriter:
 
     def _open(self, opener: Item) -> BulkJob | None:
         """Open a job with one item; None when Intercom refused that item."""
-        body = {"items": [self._wire(opener)]}
+        body = {self.items_key: [self._wire(opener)]}
         for attempt in range(MAX_TRIES):
             try:
                 answer = self._post(body)
@@ -180,7 +185,7 @@ class BulkWriter:
 
     def _append(self, job: BulkJob, items: list[Item]) -> str:
         """Append a batch to a job: sent, closed (start a new job) or refused (items failed)."""
-        body = {"items": [self._wire(i) for i in items], "job": {"id": job.id}}
+        body = {self.items_key: [self._wire(i) for i in items], "job": {"id": job.id}}
         for attempt in range(MAX_TRIES):
             try:
                 answer = self._post(body)
@@ -200,7 +205,7 @@ class BulkWriter:
                 wait_before_retry(attempt)
                 continue
             except FatalError as exc:
-                if exc.code == "job_closed" or isinstance(exc, NotFoundError):
+                if exc.code in self.closed_codes or isinstance(exc, NotFoundError):
                     return "closed"
                 if not is_record_failure(exc):
                     raise run_stopper(exc, self.name) from None
@@ -214,7 +219,7 @@ class BulkWriter:
     def _post(self, body: dict) -> dict:
         """POST a bulk request once; NotApplied, AnswerLost or FatalError when it fails."""
         try:
-            response = self.http.request("POST", self.path, json=body, retry=False)
+            response = self.http.request(self.method, self.path, json=body, retry=False)
             answer = parse_json(response)
         except requests.exceptions.ConnectTimeout as exc:
             raise NotApplied(str(exc)) from exc
@@ -262,7 +267,7 @@ class BulkWriter:
     # -- settling --------------------------------------------------------------------------------
 
     def _job(self, job: BulkJob) -> dict:
-        return self.http.json("GET", f"/jobs/{job.id}")
+        return self.http.json("GET", self.job_path.format(id=job.id))
 
     def _settle(self, job: BulkJob, items: list[Item]) -> None:
         """Poll the job until its tasks are done, then read its error feed; every item settles."""
