@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -65,6 +66,9 @@ class Bench:
         self.meltano = pipeline.Meltano(settings, pipeline.Sandbox(box.url, box.token, box.proc),
                                         extra_env={"MELTANO_DATABASE_URI":
                                                    f"sqlite:///{workdir}/meltano.db"})
+        # Bytecode as a user's machine keeps it, or every start compiles Meltano and the loader.
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        subprocess.run([str(TARGET), "--about"], capture_output=True, check=True)
         self.tap_config = self.dump("config", "tap-intercom")
         self.catalog = self.dump("catalog", "tap-intercom")
         self.target_config = self.dump("config", "target-postgres")

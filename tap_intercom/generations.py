@@ -12,6 +12,7 @@ from typing_extensions import override
 from intercom_client.errors import FatalError, NotFoundError
 from tap_intercom import readers
 from tap_intercom.readers import Bounds, PageCapReached
+from tap_intercom.seen import SeenIds
 
 if t.TYPE_CHECKING:
     from tap_intercom.streams import SchemaStream
@@ -101,7 +102,7 @@ class V1(Generation):
         full reads included, off the scroll.
         """
         path, key = ("/users", "users") if role == "user" else ("/contacts", "contacts")
-        sent: set[str] = set()
+        sent = SeenIds()  # on disk: a scroll of millions keeps memory flat
         try:
             for record in readers.newest_first(stream, path, key, bounds, stream.page_size):
                 sent.add(record["id"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import math
@@ -18,6 +19,7 @@ from urllib3.exceptions import NewConnectionError
 from intercom_client.errors import IntercomError
 from intercom_client.http import MAX_TRIES, wait_before_retry
 from tap_intercom.concurrency import ordered_chain, ordered_map
+from tap_intercom.seen import SeenIds
 
 SCROLL_LOCK = threading.Lock()  # one scroll at a time in this process: Intercom allows one per app
 DAY = 86400
@@ -182,20 +184,24 @@ def _first_line(exc: BaseException | None) -> str:
 
 
 def scroll(source: Source, path: str, key: str, wait_s: float,
-           total: Callable[[], int | None] | None = None, seen: set[str] | None = None,
+           total: Callable[[], int | None] | None = None, seen: SeenIds | None = None,
            pause: Callable[[int], None] = wait_before_retry) -> Iterator[dict]:
     """Every record of a scroll once, however its pages fail.
 
     A failed page is asked for again with the same scroll_param (see `scroll_failure`); only
     when Intercom drops the scroll is a new one started. A pass that may have skipped a page is
     followed by another, unless `total()` (the records Intercom holds, asked before each pass)
-    shows every record was seen. Records in `seen` (which is updated) are not yielded. Passes go
+    shows every record was seen. Records in `seen` (which is updated; on disk, so memory stays
+    flat however many records the scroll holds) are not yielded. Passes go
     on while they bring new records: the read stops once it has received MAX_STALLS times the
     longest pass's records without a new one.
     """
-    seen = set() if seen is None else seen
+    own = seen is None
+    seen = SeenIds() if seen is None else seen
     idle = longest = 0  # records received since the last new one; the most one pass received
-    with SCROLL_LOCK:
+    with SCROLL_LOCK, contextlib.ExitStack() as cleanup:
+        if own:
+            cleanup.callback(seen.close)
         while True:
             expected = total() if total else None
             current = ScrollPass(source, path, key, wait_s, pause)
@@ -203,10 +209,9 @@ def scroll(source: Source, path: str, key: str, wait_s: float,
             try:
                 for record in current.records():
                     received += 1
-                    if record["id"] in seen:
+                    if not seen.add(record["id"]):
                         idle += 1
                         continue
-                    seen.add(record["id"])
                     idle = 0
                     yield record
                 if not current.possible_gaps:
