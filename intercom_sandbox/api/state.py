@@ -28,7 +28,7 @@ class RenderCache:
     served within a fixed budget (a full read renders each object once anyway).
     """
 
-    MAX_BYTES = 512 * 1024 * 1024
+    MAX_BYTES = 256 * 1024 * 1024  # 100,000 contacts rendered once fit
 
     def __init__(self) -> None:
         self.entries: dict[tuple[str, int], dict[str, bytes]] = defaultdict(dict)
