@@ -455,11 +455,16 @@ def _busy_window(plan: SearchPlan, window: tuple[int | None, int | None],
     ranges = plan.id_ranges(window, workers)
     plan.source.logger.info("%s: a busy window (%s); reading it as %d ranges of ids",
                             plan.source.name, window, len(ranges))
-    producers = [functools.partial(_records, plan, window, ids) for ids in ranges]
-    return merged(producers, key=lambda r: r.get("updated_at") or 0)
+    producers = [functools.partial(_ranked, plan, window, ids) for ids in ranges]
+    return (record for _rank, record in merged(producers, key=lambda ranked: ranked[0]))
 
 
-def _records(plan: SearchPlan, window: tuple[int | None, int | None],
-             ids: IdRange) -> Iterator[dict]:
+def _ranked(plan: SearchPlan, window: tuple[int | None, int | None],
+            ids: IdRange) -> Iterator[tuple[tuple[int, int], dict]]:
+    """A range's records ranked by updated_at, then by position: records changed in the same
+    second (a bulk update) are taken from every range in turn, so all cursors keep moving."""
+    position = 0
     for page in plan.pages(window, ids):
-        yield from page
+        for record in page:
+            position += 1
+            yield (record.get("updated_at") or 0, position), record

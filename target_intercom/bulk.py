@@ -3,12 +3,12 @@
 task polling, and the error feed matched to records.
 
 A job is opened by a request that carries a single item (an upsert when the batch has one), and
-every further batch of its lane is appended with `job.id`, one at a time. So when the answer to an append is lost (timeout,
-dropped connection, 5xx, broken body), the job's task list tells whether the batch landed: it is
-resent only when the job shows no new task for it, even after `lost_submit_wait_s`. Only the
-answer to an opening request cannot be checked (Intercom lists jobs nowhere); then that one item
-is sent again in a new job, which is harmless because every 1.x write here is an idempotent
-upsert by identifier (or an event, de-duplicated by Intercom).
+every further batch of its lane is appended with `job.id`, one at a time. So when the answer to
+an append is lost (timeout, dropped connection, 5xx, broken body), the job's task list tells
+whether the batch landed: it is resent only when the job shows no new task for it, even after
+`lost_submit_wait_s`. Only the answer to an opening request cannot be checked (Intercom lists
+jobs nowhere); then that one item is sent again in a new job, which is harmless because every
+1.x write here is an idempotent upsert by identifier (or an event, de-duplicated by Intercom).
 """
 
 from __future__ import annotations
