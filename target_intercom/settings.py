@@ -45,7 +45,8 @@ STREAM_SCHEMA = th.ObjectType(
 CONFIG_SCHEMA = th.PropertiesList(
     *connection.connection_properties(
         "1.0-1.4 and Preview write through bulk jobs, 2.0-2.16 by upserts",
-        "Concurrent requests on the 2.x upsert path (and 1.x companies)"),
+        "Concurrent requests on the 2.x upsert path (and 1.x companies); 1.x bulk jobs "
+        "open at once"),
     th.Property("object_mapping",
                 th.ObjectType(additional_properties=th.StringType(allowed_values=list(OBJECTS))),
                 description="Stream name -> Intercom object (users, leads, companies, events)"),
