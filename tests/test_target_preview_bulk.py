@@ -55,7 +55,7 @@ def companies_of(client: SandboxClient, prefix: str) -> list[dict]:
 def test_preview_push_matches_refusals_deletes_and_repushes(sandbox, fresh_v2, tmp_path):
     taken = next(c for c in fresh_v2.snapshot("users") if c.get("email") and c.get("external_id"))
     config = target_config(sandbox, "Preview", tmp_path, create_attributes=True,
-                           delete_mode="delete")
+                           delete_mode="delete", max_workers=1)  # one job lane: exact call counts
     refused = record("users", person(999, "pb", email=taken["email"]))  # another user's email
     target, _ = run_target(config, [*messages("pb", 250, 20, 30), refused])
     users, leads = target.outcomes.streams["users"], target.outcomes.streams["leads"]
