@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MELTANO_VENV ?= .venv-meltano
 MELTANO := $(MELTANO_VENV)/bin/meltano
 
-.PHONY: install warehouse meltano demo test lint bench readme
+.PHONY: install warehouse meltano demo test lint bench bench-scale readme
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +51,12 @@ lint: install
 test: lint warehouse meltano
 	$(BIN)/pytest -q
 
-bench: install
+bench: install warehouse meltano
 	$(BIN)/python benchmarks/sandbox_serving.py
 	$(BIN)/python benchmarks/target_push.py
 	$(BIN)/python benchmarks/tap_sync.py
+	$(BIN)/python benchmarks/pipeline.py --target-defaults
+
+# A million contacts on both generations (long; not part of `make bench` or `make test`).
+bench-scale: install warehouse meltano
+	$(BIN)/python benchmarks/scale.py

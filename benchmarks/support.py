@@ -153,3 +153,34 @@ def table(rows: list[Row], rule_width: int = 100) -> str:
         out.append(line(r))
         last = r.phase
     return "\n".join(out)
+
+
+# -- one process's own figures --------------------------------------------------------------------
+
+
+@dataclass
+class Finished:
+    """How a child process ended: exit code, wall seconds, CPU seconds and peak RSS (its own
+    and its waited-for descendants', as wait4 reports them)."""
+
+    returncode: int
+    wall_s: float
+    cpu_s: float
+    peak_rss_mib: float
+
+
+def wait_usage(proc: subprocess.Popen, started: float) -> Finished:
+    """Reap `proc` with wait4, so its own CPU time and peak RSS are known (Popen.wait drops them)."""
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Finished(proc.returncode, time.perf_counter() - started,
+                    usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def peak_rss_mib(pid: int) -> float:
+    """The peak resident set (VmHWM) of a running process, in MiB."""
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0

@@ -1,6 +1,7 @@
-"""How fast target-intercom pushes 10,000 users and 10,000 events, on the 1.x bulk path and the 2.x
-upsert path, into a sandbox that adds 100 ms to every request; then what a re-push of the same,
-unchanged rows costs (the sync store leaves them unsent).
+"""How fast target-intercom pushes 10,000 users and 10,000 events, on the 1.x bulk path, the 2.x
+upsert path and the Preview bulk path (users in bulk jobs, events per record), into a sandbox
+that adds 100 ms to every request; then what a re-push of the same, unchanged rows costs (the sync
+store leaves them unsent).
 
 Run: .venv/bin/python benchmarks/target_push.py [--records 10000] [--latency-ms 100] [--max-workers 16]
      [--links]   (users also carry two teams as companies and two tags, both replaced)
@@ -166,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--records", type=int, default=10_000, help="users, and as many events")
     p.add_argument("--latency-ms", type=float, default=100.0)
     p.add_argument("--max-workers", type=int, default=16, help="concurrent requests on 2.x")
-    p.add_argument("--paths", default="1.4,2.11", help="API versions to run, comma-separated")
+    p.add_argument("--paths", default="1.4,2.11,Preview",
+                   help="API versions to run, comma-separated")
     p.add_argument("--links", action="store_true",
                    help="users carry two companies and two tags each (companies_mode and "
                         "tags_mode replace)")
@@ -174,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="skip the second push of the same rows")
     args = p.parse_args(argv)
     extra = " + links" if args.links else ""
-    names = {"1.4": f"1.x bulk jobs (1.4){extra}", "2.11": f"2.x upserts (2.11){extra}"}
+    names = {"1.4": f"1.x bulk jobs (1.4){extra}", "2.11": f"2.x upserts (2.11){extra}",
+             "Preview": f"2.x bulk jobs (Preview){extra}"}
     results = []
     with latency_sandbox(args.latency_ms) as server, tempfile.TemporaryDirectory() as tmp:
         for version in args.paths.split(","):

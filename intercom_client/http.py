@@ -12,7 +12,7 @@ import requests
 from typing_extensions import override
 
 from intercom_client.errors import RetriableError, check_response, parse_json
-from intercom_client.pacing import RateLimitPacer, shared_pacer
+from intercom_client.pacing import RateLimitPacer, pacer_for, shared_pacer
 from intercom_client.settings import base_url
 
 TRANSIENT = (RetriableError, requests.exceptions.ConnectionError, requests.exceptions.Timeout,
@@ -68,7 +68,7 @@ class IntercomHttp:
         self.headers = intercom_headers(config, user_agent)
         self.timeout = float(config["request_timeout"])
         self.max_tries = max_tries
-        self.pacer = pacer or shared_pacer()
+        self.pacer = pacer or pacer_for(config)
         self._local = threading.local()
         self._sessions: list[PacedSession] = []
         self._lock = threading.Lock()

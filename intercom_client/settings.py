@@ -33,6 +33,10 @@ def connection_properties(version_note: str, workers_note: str) -> list[th.Prope
         th.Property("request_timeout", th.IntegerType(minimum=1), default=300,
                     description="Seconds before a request is abandoned and retried"),
         th.Property("max_workers", th.IntegerType(minimum=1), default=8, description=workers_note),
+        th.Property("rate_limit_share", th.NumberType(exclusive_minimum=0, maximum=1), default=1.0,
+                    description="Share (above 0, at most 1) of the app's rate limit (X-RateLimit-Limit per "
+                                "10 s window) this process may use; the rest is left to other "
+                                "tools on the same app"),
         th.Property("user_agent", th.StringType, description="User-Agent header"),
     ]
 

@@ -46,15 +46,45 @@ def show_counts(settings: ConnectionSettings, sandbox: pipeline.Sandbox | None) 
         print(f"    intercom.{table:<20} {count:>8} rows{note}")
 
 
+def changes(before: frozenset[str], after: frozenset[str]) -> str:
+    """`-left +joined =kept`, in name order; past six names, how many more."""
+    names = ([f"-{n}" for n in sorted(before - after)] + [f"+{n}" for n in sorted(after - before)]
+             + [f"={n}" for n in sorted(before & after)])
+    more = f" (+{len(names) - 6} more)" if len(names) > 6 else ""
+    return " ".join(names[:6]) + more or "(none)"
+
+
+def push_story(app_users: list[dict], before: dict[str, list[pipeline.Person]],
+               after: dict[str, list[pipeline.Person]]) -> None:
+    """What the push did to each app user in Intercom: companies, tags, the lead merged."""
+    print("    app_users in Intercom (companies, tags: -removed +added =kept):")
+    for row in app_users:
+        email = row["email"]
+        old = next((p for p in before[email] if p.role == "user"), None)
+        new = next((p for p in after[email] if p.role == "user"), None)
+        if new is None:
+            print(f"      {row['user_id']:<10} not written (see the failures below)")
+            continue
+        old = old or pipeline.Person("user", frozenset(), frozenset())
+        print(f"      {row['user_id']:<10} companies {changes(old.companies, new.companies)};"
+              f" tags {changes(old.tags, new.tags)}")
+        leads = [p for p in before[email] if p.role == "lead"]
+        if leads and not [p for p in after[email] if p.role == "lead"]:
+            print(f"      {'':<10} the lead with email {email} was merged into this user")
+
+
 def push_summary(meltano_output: str, errors_file: Path) -> None:
+    """The target's created attributes and per-stream summary, and each failed record's reason."""
     for line in meltano_output.splitlines():
-        if "target-intercom " in line and ("summary" in line or "accepted" in line):
-            print("    " + line.split("target-intercom ", 1)[1].strip())
+        if "target-intercom " in line and ("summary: " in line or "creating custom attribute" in line):
+            print("    " + line.split("target-intercom ", 1)[1].split("] ", 1)[-1].strip())
     if errors_file.exists():
         failures = [json.loads(line) for line in errors_file.read_text().splitlines() if line]
-        print(f"    {len(failures)} failures in {errors_file.relative_to(pipeline.ROOT)}:")
-        for failure in failures[-5:]:
-            print(f"      {json.dumps(failure, ensure_ascii=False)[:200]}")
+        print(f"    {len(failures)} records not written, in {errors_file.relative_to(pipeline.ROOT)}:")
+        for failure in failures:
+            key = failure["record"].get("user_id") or failure["record"].get("email") or "(no id)"
+            print(f"      {failure['stream']} row {failure['row']} ({key}): {failure['outcome']}, "
+                  f"{failure['code']}: {failure['message'][:100]}")
 
 
 def load_and_transform(meltano: pipeline.Meltano, settings: ConnectionSettings,
@@ -87,14 +117,20 @@ def run_story(sandbox: pipeline.Sandbox | None, settings: ConnectionSettings) ->
     result = load_and_transform(meltano, settings, sandbox, "incremental: only what changed, ")
     for stream, count in sorted(pipeline.records_per_stream(result.stderr).items()):
         print(f"    {stream:<20} {count:>6} records")
-    step("Building analytics.user_traits with SQL (200 users, plus 3 deliberately bad rows)")
-    rows = pipeline.make_user_traits(settings)
-    print(f"    {len(rows)} rows")
-    step("meltano run tap-postgres target-intercom (reverse-ETL through 1.x bulk jobs)")
+    step("Building analytics.user_traits (200 users, plus 3 deliberately bad rows) and "
+         "analytics.app_users (users with their teams and tags) with SQL")
+    traits = pipeline.make_user_traits(settings)
+    app_users = pipeline.make_app_users(settings)
+    print(f"    user_traits: {len(traits)} rows; app_users: {len(app_users)} rows")
+    step("meltano run tap-postgres target-intercom (reverse-ETL on API 2.11: memberships, tags, "
+         "lead merges, new attributes)")
     errors_file = OUTPUT / "target-intercom-errors.jsonl"
     errors_file.unlink(missing_ok=True)
+    emails = {row["email"] for row in app_users}
+    before = pipeline.people_by_email(sandbox, emails)
     result = timed("push", meltano.run, "run", "push",
-                   extra={"TARGET_INTERCOM_API_VERSION": "1.4"})
+                   extra={"TARGET_INTERCOM_API_VERSION": "2.11"})
+    push_story(app_users, before, pipeline.people_by_email(sandbox, emails))
     push_summary(result.stdout + result.stderr, errors_file)
     outcomes = pipeline.read_table(settings, pipeline.LAST_PUSH_SQL)
     print("    analytics.intercom_sync_log, the push just made: "

@@ -51,6 +51,34 @@ SELECT outcome, count(*) AS records FROM analytics.intercom_sync_log
  GROUP BY outcome ORDER BY outcome
 """
 
+# An app's users with the teams (companies) and tags they should have in Intercom: four users
+# who left one of their companies and joined demo-team, and a new user whose email a lead has.
+APP_USERS_SQL = """
+CREATE SCHEMA IF NOT EXISTS analytics;
+DROP TABLE IF EXISTS analytics.app_users;
+CREATE TABLE analytics.app_users AS
+WITH members AS (
+  SELECT u.external_id AS user_id, u.email, u.name,
+         array_agg(co.company_id::text ORDER BY co.company_id) AS teams
+    FROM intercom.users u
+    JOIN intercom.contact_companies cc ON cc.contact_id = u.id
+    JOIN intercom.companies co ON co.id = cc.company_id
+   WHERE u.external_id IS NOT NULL AND u.email <> ''
+   GROUP BY 1, 2, 3
+  HAVING count(*) BETWEEN 2 AND 3
+   ORDER BY 1 DESC
+   LIMIT 4),
+lead AS (
+  SELECT email FROM intercom.contacts
+   WHERE role = 'lead' AND email <> '' ORDER BY id LIMIT 1)
+SELECT user_id, email, name, teams[2:] || ARRAY['demo-team'] AS teams,
+       ARRAY['customer'] AS tags
+  FROM members
+UNION ALL
+SELECT 'app-new-1', email, 'New App User', ARRAY['demo-team'], ARRAY['trial'] FROM lead
+ ORDER BY user_id;
+"""
+
 
 @dataclass
 class Sandbox:
@@ -165,6 +193,37 @@ def make_user_traits(settings: ConnectionSettings, good_rows: int = 200) -> list
                               "FROM analytics.user_traits")
         names = [c.name for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def make_app_users(settings: ConnectionSettings) -> list[dict]:
+    """analytics.app_users from the loaded tables; returns every row."""
+    with psycopg.connect(settings.url, autocommit=True) as conn:
+        conn.execute(APP_USERS_SQL.encode())  # several statements
+        cursor = conn.execute("SELECT user_id, email, name, teams, tags FROM analytics.app_users")
+        names = [c.name for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person as Intercom holds them: role, companies (their company_id) and tag names."""
+
+    role: str
+    companies: frozenset[str]
+    tags: frozenset[str]
+
+
+def people_by_email(sandbox: Sandbox, emails: set[str]) -> dict[str, list[Person]]:
+    """The live contacts with these emails in the sandbox, users and leads alike."""
+    companies = {c["id"]: c["company_id"] for c in sandbox.snapshot("companies")}
+    tags = {t["id"]: t["name"] for t in sandbox.snapshot("tags")}
+    people: dict[str, list[Person]] = {email: [] for email in emails}
+    for contact in sandbox.snapshot("contacts"):
+        if contact["email"] in people:
+            people[contact["email"]].append(Person(
+                contact["role"], frozenset(companies[i] for i in contact["company_ids"]),
+                frozenset(tags[i] for i in contact["tag_ids"])))
+    return people
 
 
 def read_table(settings: ConnectionSettings, query: str) -> pd.DataFrame:

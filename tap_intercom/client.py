@@ -25,6 +25,7 @@ from typing_extensions import override
 
 from intercom_client.errors import check_response, parse_json
 from intercom_client.http import MAX_TRIES, PacedSession, retry_waits
+from intercom_client.pacing import pacer_for
 from intercom_client.settings import base_url
 from tap_intercom.convert import RecordConverter
 
@@ -91,7 +92,7 @@ class IntercomStream(RESTStream):
         """One paced session per thread: worker threads share the process-wide pacer."""
         session = getattr(self._sessions, "session", None)
         if session is None:
-            session = self._sessions.session = PacedSession()
+            session = self._sessions.session = PacedSession(pacer_for(self.config))
         return session
 
     @property

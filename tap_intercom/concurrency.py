@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import heapq
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -113,6 +114,36 @@ def ordered_chain(producers: Iterable[Callable[[], Iterable[Out]]], workers: int
                 if isinstance(item, BaseException):
                     raise item
                 yield item
+    finally:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def merged(producers: Sequence[Callable[[], Iterable[Out]]], key: Callable[[Out], Any],
+           buffer: int = 64) -> Iterator[Out]:
+    """The items of every producer merged by `key`, all producers running at once.
+
+    Each producer must yield its items in ascending `key` order; each holds at most `buffer`
+    unconsumed items, so memory stays bounded.
+    """
+    if len(producers) <= 1:
+        for produce in producers:
+            yield from produce()
+        return
+    stop = threading.Event()
+    feeds = [_Feed(produce, buffer, stop) for produce in producers]
+    pool = ThreadPoolExecutor(max_workers=len(feeds), thread_name_prefix="intercom-merge")
+
+    def drain(feed: _Feed) -> Iterator[Out]:
+        while (item := feed.queue.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    try:
+        for feed in feeds:
+            pool.submit(feed.run)
+        yield from heapq.merge(*(drain(feed) for feed in feeds), key=key)
     finally:
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)

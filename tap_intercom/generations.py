@@ -13,6 +13,7 @@ from intercom_client.errors import FatalError, NotFoundError
 from intercom_client.settings import api_generation, version_order
 from tap_intercom import readers, relations
 from tap_intercom.readers import Bounds, PageCapReached
+from tap_intercom.seen import SeenIds
 
 if t.TYPE_CHECKING:
     from tap_intercom.streams import SchemaStream
@@ -120,7 +121,7 @@ class V1(Generation):
         full reads included, off the scroll.
         """
         path, key = ("/users", "users") if role == "user" else ("/contacts", "contacts")
-        sent: set[str] = set()
+        sent = SeenIds()  # on disk: a scroll of millions keeps memory flat
         try:
             for record in readers.newest_first(stream, path, key, bounds, stream.page_size):
                 sent.add(record["id"])

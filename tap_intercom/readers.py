@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import itertools
 import logging
 import math
 import threading
 import time
 import typing as t
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
@@ -17,7 +19,8 @@ from urllib3.exceptions import NewConnectionError
 
 from intercom_client.errors import IntercomError
 from intercom_client.http import MAX_TRIES, wait_before_retry
-from tap_intercom.concurrency import ordered_chain, ordered_map
+from tap_intercom.concurrency import merged, ordered_chain, ordered_map
+from tap_intercom.seen import SeenIds
 
 SCROLL_LOCK = threading.Lock()  # one scroll at a time in this process: Intercom allows one per app
 DAY = 86400
@@ -182,20 +185,24 @@ def _first_line(exc: BaseException | None) -> str:
 
 
 def scroll(source: Source, path: str, key: str, wait_s: float,
-           total: Callable[[], int | None] | None = None, seen: set[str] | None = None,
+           total: Callable[[], int | None] | None = None, seen: SeenIds | None = None,
            pause: Callable[[int], None] = wait_before_retry) -> Iterator[dict]:
     """Every record of a scroll once, however its pages fail.
 
     A failed page is asked for again with the same scroll_param (see `scroll_failure`); only
     when Intercom drops the scroll is a new one started. A pass that may have skipped a page is
     followed by another, unless `total()` (the records Intercom holds, asked before each pass)
-    shows every record was seen. Records in `seen` (which is updated) are not yielded. Passes go
+    shows every record was seen. Records in `seen` (which is updated; on disk, so memory stays
+    flat however many records the scroll holds) are not yielded. Passes go
     on while they bring new records: the read stops once it has received MAX_STALLS times the
     longest pass's records without a new one.
     """
-    seen = set() if seen is None else seen
+    own = seen is None
+    seen = SeenIds() if seen is None else seen
     idle = longest = 0  # records received since the last new one; the most one pass received
-    with SCROLL_LOCK:
+    with SCROLL_LOCK, contextlib.ExitStack() as cleanup:
+        if own:
+            cleanup.callback(seen.close)
         while True:
             expected = total() if total else None
             current = ScrollPass(source, path, key, wait_s, pause)
@@ -203,10 +210,9 @@ def scroll(source: Source, path: str, key: str, wait_s: float,
             try:
                 for record in current.records():
                     received += 1
-                    if record["id"] in seen:
+                    if not seen.add(record["id"]):
                         idle += 1
                         continue
-                    seen.add(record["id"])
                     idle = 0
                     yield record
                 if not current.possible_gaps:
@@ -277,6 +283,32 @@ def newest_first(source: Source, path: str, key: str, bounds: Bounds, per_page: 
 # -- 2.x search -----------------------------------------------------------------------------------------
 
 
+IdRange = tuple[str | None, str | None]  # ids from the first (inclusive) to the second (not)
+
+
+def _id_terms(ids: IdRange) -> list[dict]:
+    low, high = ids
+    return ([{"field": "id", "operator": ">=", "value": low}] if low is not None else []) + \
+        ([{"field": "id", "operator": "<", "value": high}] if high is not None else [])
+
+
+def id_cuts(first: str, last: str, pieces: int) -> list[str]:
+    """Ids that cut `first`..`last` into about equal ranges, in the ids' own notation: decimal
+    numbers, or hexadecimal of one length (Intercom's object ids); none for other ids."""
+    if first.isdigit() and last.isdigit():
+        base, width = 10, 0
+    elif len(first) == len(last) and all(c in "0123456789abcdef" for c in first + last):
+        base, width = 16, len(first)
+    else:
+        return []
+    low, high = int(first, base), int(last, base)
+    step = (high - low) // pieces
+    if step < 1:
+        return []
+    cuts = range(low + step, high, step)
+    return [str(c) if base == 10 else f"{c:0{width}x}" for c in cuts][:pieces - 1]
+
+
 def _window_query(base: list[dict], lower: int | None, upper: int | None) -> dict:
     """Records of the calendar days from `lower`'s day up to, not including, `upper`'s day."""
     terms = list(base)
@@ -300,6 +332,7 @@ class SearchPlan:
     key: str
     base: list[dict]
     per_page: int
+    busy: set[tuple[int | None, int | None]] = field(default_factory=set)
 
     def count(self, lower: int | None, upper: int | None) -> int:
         body = self.source.fetch("POST", self.path, body={
@@ -357,12 +390,29 @@ class SearchPlan:
             else:
                 windows.append((lo, hi))
                 size = n
+            if size > 2 * target:  # one span, too many for one cursor: a busy day
+                self.busy.add(windows[-1])
         return windows
 
-    def pages(self, window: tuple[int | None, int | None]) -> Iterator[list[dict]]:
-        """The pages of one window, each ascending by updated_at."""
+    def id_ranges(self, window: tuple[int | None, int | None], pieces: int) -> list[IdRange]:
+        """The window cut into `pieces` ranges of ids, from its first and last id."""
+        ends = []
+        for order in ("ascending", "descending"):
+            body = self.source.fetch("POST", self.path, body={
+                "query": _window_query(self.base, *window), "pagination": {"per_page": 1},
+                "sort": {"field": "id", "order": order}})
+            rows = body.get(self.key) or []
+            if not rows:
+                return [(None, None)]
+            ends.append(str(rows[0]["id"]))
+        cuts = id_cuts(ends[0], ends[1], pieces)
+        return list(zip([None, *cuts], [*cuts, None], strict=True))
+
+    def pages(self, window: tuple[int | None, int | None],
+              ids: IdRange = (None, None)) -> Iterator[list[dict]]:
+        """The pages of one window (within `ids`), each ascending by updated_at."""
         lower, upper = window
-        body_base = {"query": _window_query(self.base, lower, upper),
+        body_base = {"query": _window_query(self.base + _id_terms(ids), lower, upper),
                      "sort": {"field": "updated_at", "order": "ascending"}}
         cursor = None
         while True:
@@ -386,8 +436,35 @@ def search(source: Source, path: str, key: str, base: list[dict], bounds: Bounds
     if len(windows) > 1:
         source.logger.info("%s: reading %d day windows with %d workers", source.name,
                            len(windows), workers)
-    producers = [functools.partial(plan.pages, window) for window in windows]
-    for page in ordered_chain(producers, workers):
-        for record in page:
+    for busy, run in itertools.groupby(windows, key=plan.busy.__contains__):
+        if busy:
+            records = itertools.chain.from_iterable(
+                _busy_window(plan, window, workers) for window in run)
+        else:
+            producers = [functools.partial(plan.pages, window) for window in run]
+            records = itertools.chain.from_iterable(ordered_chain(producers, workers))
+        for record in records:
             if bounds.admits(record.get("updated_at")):
                 yield record
+
+
+def _busy_window(plan: SearchPlan, window: tuple[int | None, int | None],
+                 workers: int) -> Iterator[dict]:
+    """A window too busy for one cursor, read as `workers` cursors over ranges of ids, merged
+    back into ascending updated_at order."""
+    ranges = plan.id_ranges(window, workers)
+    plan.source.logger.info("%s: a busy window (%s); reading it as %d ranges of ids",
+                            plan.source.name, window, len(ranges))
+    producers = [functools.partial(_ranked, plan, window, ids) for ids in ranges]
+    return (record for _rank, record in merged(producers, key=lambda ranked: ranked[0]))
+
+
+def _ranked(plan: SearchPlan, window: tuple[int | None, int | None],
+            ids: IdRange) -> Iterator[tuple[tuple[int, int], dict]]:
+    """A range's records ranked by updated_at, then by position: records changed in the same
+    second (a bulk update) are taken from every range in turn, so all cursors keep moving."""
+    position = 0
+    for page in plan.pages(window, ids):
+        for record in page:
+            position += 1
+            yield (record.get("updated_at") or 0, position), record

@@ -1,13 +1,14 @@
-"""API 1.x bulk jobs: batches of at most 100 items appended to one open job per object type,
-lost answers reconciled through the job, task polling, and the error feed matched to records.
+"""API 1.x bulk jobs: batches of at most 100 items appended to open jobs of each object type
+(one per lane, up to `max_workers` lanes at once), lost answers reconciled through the job,
+task polling, and the error feed matched to records.
 
 A job is opened by a request that carries a single item (an upsert when the batch has one), and
-every further batch is appended with `job.id`. So when the answer to an append is lost (timeout,
-dropped connection, 5xx, broken body), the job's task list tells whether the batch landed: it is
-resent only when the job shows no new task for it, even after `lost_submit_wait_s`. Only the
-answer to an opening request cannot be checked (Intercom lists jobs nowhere); then that one item
-is sent again in a new job, which is harmless because every 1.x write here is an idempotent
-upsert by identifier (or an event, de-duplicated by Intercom).
+every further batch of its lane is appended with `job.id`, one at a time. So when the answer to
+an append is lost (timeout, dropped connection, 5xx, broken body), the job's task list tells
+whether the batch landed: it is resent only when the job shows no new task for it, even after
+`lost_submit_wait_s`. Only the answer to an opening request cannot be checked (Intercom lists
+jobs nowhere); then that one item is sent again in a new job, which is harmless because every
+1.x write here is an idempotent upsert by identifier (or an event, de-duplicated by Intercom).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import orjson
@@ -59,15 +61,31 @@ class BulkJob:
 
 
 @dataclass
-class JobSlot:
-    """The open job of one object type; its lock makes one writer use it at a time."""
+class Lane:
+    """One open job and its lock: one writer appends to it at a time, so every lost answer can
+    be checked against the job's task list."""
 
     job: BulkJob | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+@dataclass
+class JobSlot:
+    """The open jobs of one object type: one lane per worker, each with its own job."""
+
+    lanes: list[Lane] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def first(self, count: int) -> list[Lane]:
+        """The first `count` lanes, opened as needed."""
+        with self.lock:
+            while len(self.lanes) < count:
+                self.lanes.append(Lane())
+            return self.lanes[:count]
+
+
 class JobSlots:
-    """One slot per object type, so every stream of a type appends to the same open job."""
+    """One slot per object type, so every stream of a type appends to the same open jobs."""
 
     def __init__(self) -> None:
         self._slots: dict[str, JobSlot] = {}
@@ -92,6 +110,11 @@ def identity(method: str, data: dict) -> tuple:
 class BulkWriter:
     """Writes users, leads or events through 1.x bulk jobs; returns once every item is settled."""
 
+    items_key = "items"  # the request body's list of items
+    job_path = "/jobs/{id}"  # where the job's status is read
+    closed_codes: tuple[str, ...] = ("job_closed",)  # an append refused because the job closed
+    method = "POST"
+
     def __init__(self, http: IntercomHttp, obj: str, slot: JobSlot, settings: TargetSettings,
                  outcomes: StreamOutcomes, logger: logging.Logger) -> None:
         resource, self.data_type = BULK_RESOURCES[obj]
@@ -104,49 +127,63 @@ class BulkWriter:
         self.name = f"{outcomes.stream}: {self.path}"
 
     def write(self, items: list[Item]) -> None:
+        """Batches spread over up to `max_workers` lanes, each appending to its own job in
+        turn and then settling it; returns once every item is settled."""
         self.outcomes.note_sent(items)
         size = self.settings.batch_size
-        with self.slot.lock:
-            try:
-                placed: dict[str, tuple[BulkJob, list[Item]]] = {}
-                shown = time.monotonic()
-                for start in range(0, len(items), size):
-                    for job, part in self._submit(items[start:start + size]):
-                        placed.setdefault(job.id, (job, []))[1].extend(part)
-                    if time.monotonic() - shown > PROGRESS_EVERY_S:
-                        shown = time.monotonic()
-                        self.logger.info("%s: %d of %d items submitted", self.name,
-                                         min(start + size, len(items)), len(items))
-                for job, part in placed.values():
-                    self._settle(job, part)
-            except TargetError:
-                raise
-            except (IntercomError, *TRANSIENT) as exc:
-                raise run_stopper(exc, self.name) from None
+        chunks = [items[start:start + size] for start in range(0, len(items), size)]
+        lanes = self.slot.first(max(1, min(self.settings.max_workers, len(chunks))))
+        work = [(lane, chunks[n::len(lanes)]) for n, lane in enumerate(lanes)]
+        try:
+            if len(work) == 1:
+                self._write_lane(*work[0])
+                return
+            with ThreadPoolExecutor(len(work), thread_name_prefix="bulk-lane") as pool:
+                for future in [pool.submit(self._write_lane, *w) for w in work]:
+                    future.result()
+        except TargetError:
+            raise
+        except (IntercomError, *TRANSIENT) as exc:
+            raise run_stopper(exc, self.name) from None
+
+    def _write_lane(self, lane: Lane, chunks: list[list[Item]]) -> None:
+        with lane.lock:
+            placed: dict[str, tuple[BulkJob, list[Item]]] = {}
+            shown = time.monotonic()
+            for n, chunk in enumerate(chunks, 1):
+                for job, part in self._submit(lane, chunk):
+                    placed.setdefault(job.id, (job, []))[1].extend(part)
+                if time.monotonic() - shown > PROGRESS_EVERY_S:
+                    shown = time.monotonic()
+                    self.logger.info("%s: %d of %d batches submitted to this lane's job",
+                                     self.name, n, len(chunks))
+            for job, part in placed.values():
+                self._settle(job, part)
 
     def close(self) -> None:
         pass
 
     # -- submitting ------------------------------------------------------------------------------
 
-    def _submit(self, chunk: list[Item]) -> list[tuple[BulkJob, list[Item]]]:
-        """Send one batch, opening a job when none is open; where its items went."""
+    def _submit(self, lane: Lane, chunk: list[Item]) -> list[tuple[BulkJob, list[Item]]]:
+        """Send one batch to the lane's job, opening one when none is open; where its items
+        went."""
         placed: list[tuple[BulkJob, list[Item]]] = []
         pending = list(chunk)
         while pending:
-            job = self.slot.job
+            job = lane.job
             if job is None:
                 opener = next((i for i in pending if i.operation == "upsert"), pending[0])
                 pending.remove(opener)
                 job = self._open(opener)
                 if job is not None:
-                    self.slot.job = job
+                    lane.job = job
                     placed.append((job, [opener]))
                 continue
             verdict = self._append(job, pending)
             if verdict == "closed":
                 self.logger.info("%s: job %s is closed; starting a new job", self.name, job.id)
-                self.slot.job = None
+                lane.job = None
                 continue
             if verdict == "sent":
                 placed.append((job, pending))
@@ -155,7 +192,7 @@ class BulkWriter:
 
     def _open(self, opener: Item) -> BulkJob | None:
         """Open a job with one item; None when Intercom refused that item."""
-        body = {"items": [self._wire(opener)]}
+        body = {self.items_key: [self._wire(opener)]}
         for attempt in range(MAX_TRIES):
             try:
                 answer = self._post(body)
@@ -180,7 +217,7 @@ class BulkWriter:
 
     def _append(self, job: BulkJob, items: list[Item]) -> str:
         """Append a batch to a job: sent, closed (start a new job) or refused (items failed)."""
-        body = {"items": [self._wire(i) for i in items], "job": {"id": job.id}}
+        body = {self.items_key: [self._wire(i) for i in items], "job": {"id": job.id}}
         for attempt in range(MAX_TRIES):
             try:
                 answer = self._post(body)
@@ -200,7 +237,7 @@ class BulkWriter:
                 wait_before_retry(attempt)
                 continue
             except FatalError as exc:
-                if exc.code == "job_closed" or isinstance(exc, NotFoundError):
+                if exc.code in self.closed_codes or isinstance(exc, NotFoundError):
                     return "closed"
                 if not is_record_failure(exc):
                     raise run_stopper(exc, self.name) from None
@@ -214,7 +251,7 @@ class BulkWriter:
     def _post(self, body: dict) -> dict:
         """POST a bulk request once; NotApplied, AnswerLost or FatalError when it fails."""
         try:
-            response = self.http.request("POST", self.path, json=body, retry=False)
+            response = self.http.request(self.method, self.path, json=body, retry=False)
             answer = parse_json(response)
         except requests.exceptions.ConnectTimeout as exc:
             raise NotApplied(str(exc)) from exc
@@ -262,7 +299,7 @@ class BulkWriter:
     # -- settling --------------------------------------------------------------------------------
 
     def _job(self, job: BulkJob) -> dict:
-        return self.http.json("GET", f"/jobs/{job.id}")
+        return self.http.json("GET", self.job_path.format(id=job.id))
 
     def _settle(self, job: BulkJob, items: list[Item]) -> None:
         """Poll the job until its tasks are done, then read its error feed; every item settles."""

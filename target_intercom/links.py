@@ -223,10 +223,12 @@ class LinkedWriter:
                                                                 "remove": True})
 
     def _link_one(self, item: Item) -> None:
-        if self.people and not self.rules.memberships_inline and "companies" in item.links:
-            self._guarded("companies", lambda: self._memberships(item))
+        """The merge first: the lead's companies and tags join the user's, and replace modes
+        must see them to remove the ones not listed."""
         if "merge_email" in item.links:
             self._guarded("merge_leads", lambda: self._merge(item))
+        if self.people and not self.rules.memberships_inline and "companies" in item.links:
+            self._guarded("companies", lambda: self._memberships(item))
 
     def _guarded(self, link: str, step: Callable[[], None]) -> None:
         try:
@@ -295,14 +297,17 @@ class LinkedWriter:
         email = item.links["merge_email"]
         if self.rules.merge_path == "/contacts/merge":
             for lead in self.leads_by_email.get(email, []):
-                self.http.json("POST", "/contacts/merge",
-                               json={"from": lead["id"], "into": (item.answer or {})["id"]})
+                item.answer = self.http.json("POST", "/contacts/merge", json={
+                    "from": lead["id"], "into": (item.answer or {})["id"]})
             return
         found = self.http.json("GET", "/contacts", params={"email": email})
         user = {k: item.payload[k] for k in ("id", "user_id", "email") if item.payload.get(k)}
         for lead in found.get("contacts") or []:
-            self.http.json("POST", "/contacts/convert", json={"contact": {"id": lead["id"]},
-                                                              "user": user})
+            merged = self.http.json("POST", "/contacts/convert", json={
+                "contact": {"id": lead["id"]}, "user": user})
+            if isinstance(merged.get("tags"), dict):  # the user's tags now, the lead's included
+                item.answer = {**(item.answer or {}), "tags": [
+                    t.get("name") for t in merged["tags"].get("tags") or []]}
 
     # -- tags, batched by name -------------------------------------------------------------------
 

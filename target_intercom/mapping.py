@@ -100,16 +100,21 @@ class PeopleRules:
     attributes_defined_first: bool  # 2.x refuses a custom attribute it does not know
     merge_path: str  # how a lead becomes part of a user
     leads_tagged_by_id: bool  # 1.x: `POST /tags` finds a lead by its Intercom id only
+    bulk_objects: frozenset[str] = frozenset()  # objects written through bulk jobs...
+    bulk_since: str = "1.0"  # ...from this version on
 
 
 RULES = {1: PeopleRules("user_id", one_role_per_object=True, sends_role=False,
                         companies_deletable=False, memberships_inline=True,
                         untags_people_in_batch=True, attributes_defined_first=False,
-                        merge_path="/contacts/convert", leads_tagged_by_id=True),
+                        merge_path="/contacts/convert", leads_tagged_by_id=True,
+                        bulk_objects=frozenset({"users", "leads", "events"})),
          2: PeopleRules("external_id", one_role_per_object=False, sends_role=True,
                         companies_deletable=True, memberships_inline=False,
                         untags_people_in_batch=False, attributes_defined_first=True,
-                        merge_path="/contacts/merge", leads_tagged_by_id=False)}
+                        merge_path="/contacts/merge", leads_tagged_by_id=False,
+                        bulk_objects=frozenset({"users", "leads", "companies"}),
+                        bulk_since="Preview")}
 
 
 @dataclass

@@ -44,8 +44,9 @@ STREAM_SCHEMA = th.ObjectType(
 
 CONFIG_SCHEMA = th.PropertiesList(
     *connection.connection_properties(
-        "1.0-1.4 write through bulk jobs, 2.0-2.16 and Preview by upserts",
-        "Concurrent requests on the 2.x upsert path (and 1.x companies)"),
+        "1.0-1.4 and Preview write through bulk jobs, 2.0-2.16 by upserts",
+        "Concurrent requests on the 2.x upsert path (and 1.x companies); 1.x bulk jobs "
+        "open at once"),
     th.Property("object_mapping",
                 th.ObjectType(additional_properties=th.StringType(allowed_values=list(OBJECTS))),
                 description="Stream name -> Intercom object (users, leads, companies, events)"),
@@ -55,11 +56,11 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property("errors_path", th.StringType(min_length=1), default="target-intercom-errors.jsonl",
                 description="JSON Lines file that every failed or invalid record is appended to"),
     th.Property("batch_size", th.IntegerType(minimum=1, maximum=MAX_BULK_ITEMS), default=MAX_BULK_ITEMS,
-                description="Items per 1.x bulk request (at most 100)"),
+                description="Items per bulk request, 1.x and Preview (at most 100)"),
     th.Property("job_poll_interval_s", th.NumberType(minimum=0), default=2.0,
-                description="Seconds between polls of a 1.x bulk job"),
+                description="Seconds between polls of a bulk job (1.x, Preview)"),
     th.Property("job_timeout_s", th.NumberType(minimum=0), default=900.0,
-                description="Seconds to wait for a 1.x bulk job's tasks before giving up"),
+                description="Seconds to wait for a bulk job's tasks before giving up"),
     th.Property("lost_submit_wait_s", th.NumberType(minimum=0), default=5.0,
                 description="After a bulk submit's answer is lost: seconds to wait for it to "
                             "appear in the job before resending it"),

@@ -7,13 +7,17 @@ from collections.abc import Callable
 from typing import Protocol
 
 from intercom_client.http import IntercomHttp
+from intercom_client.settings import version_order
 from target_intercom.attributes import AttributeCatalog, AttributeCheck
-from target_intercom.bulk import BULK_RESOURCES, BulkWriter, JobSlots
+from target_intercom.bulk import BulkWriter, JobSlots
 from target_intercom.links import Directory, LinkedWriter
 from target_intercom.mapping import RULES, Item
 from target_intercom.outcomes import StreamOutcomes
+from target_intercom.preview_bulk import PreviewBulkWriter
 from target_intercom.settings import StreamSettings, TargetSettings
 from target_intercom.upsert import UpsertWriter
+
+BULK_WRITERS: dict[int, type[BulkWriter]] = {1: BulkWriter, 2: PreviewBulkWriter}
 
 
 class Writer(Protocol):
@@ -52,8 +56,8 @@ def make_writer(settings: TargetSettings, stream: StreamSettings, http: Intercom
                 outcomes: StreamOutcomes, slots: JobSlots, logger: logging.Logger,
                 directory: Directory, catalog: AttributeCatalog,
                 attribute_types: Callable[[], dict[str, str]]) -> Writer:
-    """The writer for a stream, chosen once: dry run, 1.x bulk jobs, or per-record upserts;
-    people and companies through a LinkedWriter that also writes their links."""
+    """The writer for a stream, chosen once: dry run, bulk jobs (1.x, Preview), or per-record
+    upserts; people and companies through a LinkedWriter that also writes their links."""
     attributes = None
     if stream.object != "events" and RULES[settings.generation].attributes_defined_first:
         model = "company" if stream.object == "companies" else "contact"
@@ -63,9 +67,11 @@ def make_writer(settings: TargetSettings, stream: StreamSettings, http: Intercom
         return DryRunWriter(outcomes, attributes, logger)
 
     def record_writer(held: StreamOutcomes) -> Writer:
-        if settings.generation == 1 and stream.object in BULK_RESOURCES:
-            return BulkWriter(http, stream.object, slots.slot(stream.object), settings, held,
-                              logger)
+        rules = RULES[settings.generation]
+        if stream.object in rules.bulk_objects \
+                and version_order(settings.api_version) >= version_order(rules.bulk_since):
+            return BULK_WRITERS[settings.generation](
+                http, stream.object, slots.slot(stream.object), settings, held, logger)
         return UpsertWriter(http, stream.object, settings, held, logger)
 
     if stream.object == "events":

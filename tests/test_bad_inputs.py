@@ -39,6 +39,8 @@ TAP_SETTINGS = [
     ({"access_token": "   "}, "access_token must not be blank"),
     ({"request_timeout": 0}, "request_timeout must be at least 1, not 0"),
     ({"max_workers": 0}, "max_workers must be at least 1, not 0"),
+    ({"rate_limit_share": 0}, "rate_limit_share must be more than 0, not 0"),
+    ({"rate_limit_share": 1.5}, "rate_limit_share must be at most 1, not 1.5"),
     ({"scroll_wait_seconds": -1}, "scroll_wait_seconds must be at least 0, not -1"),
     ({"companies_source": "pages"}, 'companies_source must be one of scroll, list, not "pages"'),
     ({"flattening_enabled": "yes"}, 'flattening_enabled must be true or false, not "yes"'),

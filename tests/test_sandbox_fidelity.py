@@ -234,7 +234,8 @@ def check_conversation(kinds: Kinds, c: dict, dialect: int, problems: list[str])
                 and part["author"]["type"] not in ("admin", "bot"):
             problems.append(f"{where}: {part['part_type']} by a {part['author']['type']}")
         if part.get("assigned_to"):
-            kinds.check("admins", part["assigned_to"]["id"], where + " assigned_to", problems)
+            kind = "teams" if part["assigned_to"]["type"] == "team" else "admins"
+            kinds.check(kind, part["assigned_to"]["id"], where + " assigned_to", problems)
 
 
 @pytest.mark.parametrize("version", ["1.4", "2.11"])
@@ -293,3 +294,89 @@ def test_history_is_plausible(sandbox: Sandbox) -> None:
         changes = [p for p in c["parts"] if p["part_type"] in ("close", "open", "snoozed")]
         if c["state"] == "closed" and c["parts"]:
             assert changes and changes[-1]["part_type"] == "close", c["id"]
+
+
+# -- conversations as Intercom tells them ---------------------------------------------------------
+
+
+def conversations_with_parts(client: SandboxClient) -> list[dict]:
+    listed = client.get("/conversations?per_page=60").json()["conversations"]
+    return [client.get(f"/conversations/{c['id']}").json() for c in listed]
+
+
+def test_admin_initiated_conversations_open_with_an_admins_message(v1: SandboxClient,
+                                                                  v2: SandboxClient) -> None:
+    conversations = v2.snapshot("conversations", "2")
+    kinds = {c["source"]["delivered_as"] for c in conversations}
+    assert {"admin_initiated", "customer_initiated"} <= kinds
+    for c in conversations:
+        author = c["source"]["author"]["type"]
+        if c["source"]["delivered_as"] == "admin_initiated":
+            assert author == "admin", c["id"]
+        elif c["source"]["delivered_as"] == "customer_initiated":
+            assert author in ("user", "lead"), c["id"]
+    for c in v1.snapshot("conversations", "1"):
+        message = c["conversation_message"]
+        if message["delivered_as"] == "admin_initiated":
+            assert message["author"]["type"] == "admin", c["id"]
+
+
+def test_first_contact_reply_whichever_side_started(v1: SandboxClient, v2: SandboxClient) -> None:
+    """The opening message when a contact wrote it, else the contact's first comment."""
+    seen = set()
+    for c in conversations_with_parts(v2):
+        parts = c["conversation_parts"]["conversation_parts"]
+        if c["conversation_parts"]["total_count"] > len(parts):
+            continue  # past the 500-part cap the first parts are not returned
+        if c["source"]["author"]["type"] in ("user", "lead"):
+            expected = c["created_at"]
+        else:
+            expected = next((p["created_at"] for p in parts if p["part_type"] == "comment"
+                             and p["author"]["type"] in ("user", "lead")), None)
+        assert c["statistics"].get("first_contact_reply_at") == expected, c["id"]
+        assert (c.get("first_contact_reply") or {}).get("created_at") == expected, c["id"]
+        seen.add((c["source"]["delivered_as"], expected is not None))
+    assert ("admin_initiated", True) in seen and ("customer_initiated", True) in seen
+    for c in v1.snapshot("conversations", "1"):
+        first = c["customer_first_reply"]
+        if c["conversation_message"]["author"]["type"] != "admin":
+            assert first["created_at"] == c["created_at"], c["id"]
+
+
+def test_only_assignments_name_an_assignee_sometimes_a_team(v2: SandboxClient) -> None:
+    teams = {t["id"] for t in v2.snapshot("teams", "2")}
+    assigned: list[tuple[str, str]] = []
+    for c in conversations_with_parts(v2):
+        for part in c["conversation_parts"]["conversation_parts"]:
+            if part["part_type"] != "assignment":
+                assert part.get("assigned_to") is None, (c["id"], part["id"])
+                continue
+            target = part["assigned_to"]
+            assigned.append((target["type"], target["id"]))
+            if target["type"] == "team":
+                assert target["id"] in teams
+                assert str(c["team_assignee_id"]) == target["id"], c["id"]
+    kinds = {kind for kind, _ in assigned}
+    assert kinds == {"admin", "team"}, kinds
+
+
+def test_mutated_conversations_keep_statistics_true_to_their_parts(fresh_v2: SandboxClient
+                                                                   ) -> None:
+    """A follow-up dated now is the contact writing again: no months-late first response."""
+    unanswered = [c for c in conversations_with_parts(fresh_v2) if c["contacts"]["contacts"]
+                  and "first_admin_reply_at" not in c["statistics"]]
+    assert unanswered
+    conv = unanswered[0]
+    fresh_v2.post("/_sandbox/mutate", json={"collection": "conversations", "ids": [conv["id"]],
+                                            "parts": 2}).raise_for_status()
+    changed = fresh_v2.get(f"/conversations/{conv['id']}").json()
+    parts = changed["conversation_parts"]["conversation_parts"]
+    new = parts[-2:]
+    assert {p["author"]["id"] for p in new} == {changed["contacts"]["contacts"][0]["id"]}
+    stats = changed["statistics"]
+    assert "first_admin_reply_at" not in stats and "time_to_admin_reply" not in stats
+    assert stats["last_contact_reply_at"] == new[-1]["created_at"]
+    assert stats["count_conversation_parts"] == len(parts) + 1
+    assert changed["state"] == "open"
+    first = stats["first_contact_reply_at"]
+    assert first == conv["statistics"].get("first_contact_reply_at", new[0]["created_at"])

@@ -28,7 +28,7 @@ V1 = "1.4"
 
 
 def test_batches_of_100_appended_to_one_job(sandbox, fresh_v1, tmp_path):
-    target, states = run_target(target_config(sandbox, V1, tmp_path),
+    target, states = run_target(target_config(sandbox, V1, tmp_path, max_workers=1),
                                 [*users_messages(250, "b"), state({"done": 1})])
     jobs = fresh_v1.snapshot("jobs")
     assert len(jobs) == 1
@@ -49,7 +49,7 @@ def test_batches_of_100_appended_to_one_job(sandbox, fresh_v1, tmp_path):
 
 def test_batch_size_setting_and_one_job_shared_by_streams(sandbox, fresh_v1, tmp_path):
     messages = [*users_messages(90, "s"), *users_messages(30, "z", stream="more_users")]
-    config = target_config(sandbox, V1, tmp_path, batch_size=40,
+    config = target_config(sandbox, V1, tmp_path, batch_size=40, max_workers=1,
                            streams={"more_users": {"object": "users"}})
     run_target(config, messages)
     jobs = fresh_v1.snapshot("jobs")
@@ -59,9 +59,26 @@ def test_batch_size_setting_and_one_job_shared_by_streams(sandbox, fresh_v1, tmp
     assert len(people(fresh_v1, "s")) == 90 and len(people(fresh_v1, "z")) == 30
 
 
+def test_workers_append_to_jobs_of_their_own_each_in_turn(sandbox, fresh_v1, tmp_path):
+    target, states = run_target(target_config(sandbox, V1, tmp_path, max_workers=3),
+                                [*users_messages(650, "w"), state({"done": 1})])
+    jobs = fresh_v1.snapshot("jobs")
+    assert len(jobs) == 3  # one per worker; batches 1-3 open them, 4-7 are appended
+    assert sorted(sum(t["item_count"] for t in j["tasks"]) for j in jobs) == [200, 200, 250]
+    assert sorted([t["item_count"] for t in j["tasks"]] for j in jobs) == \
+        [[1, 99, 100], [1, 99, 100], [1, 99, 100, 50]]
+    assert all(t["state"] == "completed" for j in jobs for t in j["tasks"])
+    assert len(people(fresh_v1, "w")) == 650
+    tally = target.outcomes.streams["users"]
+    assert (tally.sent, tally.accepted, tally.failed) == (650, 650, 0)
+    assert tally.jobs == {j["id"] for j in jobs}
+    assert states == [({"done": 1}, 650)]
+
+
 def test_a_job_that_closes_mid_run_is_replaced(sandbox, fresh_v1, tmp_path):
     fresh_v1.settings(job_close_after_s=0.3, latency_ms=40)
-    target, _ = run_target(target_config(sandbox, V1, tmp_path), users_messages(1200, "c"))
+    target, _ = run_target(target_config(sandbox, V1, tmp_path, max_workers=1),
+                           users_messages(1200, "c"))
     jobs = fresh_v1.snapshot("jobs")
     assert len(jobs) >= 2
     assert calls(fresh_v1, "POST /bulk/users", "400") >= 1  # job_closed, then a new job

@@ -35,6 +35,7 @@ def items_sent(client: SandboxClient) -> int:
 
 
 def test_bulk_path_under_ten_percent_faults(sandbox, fresh_v1, tmp_path):
+    """With the default max_workers: several jobs at once, each appended to in turn."""
     slow = {"kind": "slow", "route": "/bulk/*", "rate": 0.02, "delay_s": 1.3}
     fresh_v1.faults([slow, *TEN_PERCENT])
     config = target_config(sandbox, "1.4", tmp_path, batch_size=40, request_timeout=1,
@@ -56,7 +57,7 @@ def test_a_lost_submit_answer_is_reconciled_through_the_job(sandbox, fresh_v1, t
     # The sandbox applies the 3rd and 5th bulk requests, but their answers never come back.
     proxy = AnswerDroppingProxy(sandbox.url, "POST", "/bulk/users", {3, 5})
     try:
-        config = {**target_config(sandbox, "1.4", tmp_path), "api_url": proxy.url}
+        config = {**target_config(sandbox, "1.4", tmp_path, max_workers=1), "api_url": proxy.url}
         target, _ = run_target(config, users_messages(400, "lost"))
     finally:
         proxy.stop()
@@ -75,7 +76,7 @@ def test_a_lost_job_opening_answer_sends_its_one_item_again(sandbox, fresh_v1, t
     caplog.set_level(logging.INFO)
     proxy = AnswerDroppingProxy(sandbox.url, "POST", "/bulk/users", {1})
     try:
-        config = {**target_config(sandbox, "1.4", tmp_path), "api_url": proxy.url}
+        config = {**target_config(sandbox, "1.4", tmp_path, max_workers=1), "api_url": proxy.url}
         run_target(config, users_messages(150, "open"))
     finally:
         proxy.stop()
@@ -88,7 +89,7 @@ def test_a_lost_job_opening_answer_sends_its_one_item_again(sandbox, fresh_v1, t
 def test_a_dropped_submit_is_resent_once_the_job_shows_it_missing(sandbox, fresh_v1, tmp_path, caplog):
     caplog.set_level(logging.INFO)
     fresh_v1.faults([{"kind": "drop", "route": "/bulk/users", "after": 2, "times": 1}])
-    config = target_config(sandbox, "1.4", tmp_path, lost_submit_wait_s=0.2)
+    config = target_config(sandbox, "1.4", tmp_path, lost_submit_wait_s=0.2, max_workers=1)
     run_target(config, users_messages(300, "drop"))
     assert any("shows no task" in r.getMessage() for r in caplog.records)
     assert items_sent(fresh_v1) == 300 and len(people(fresh_v1, "drop")) == 300

@@ -49,7 +49,8 @@ def seed(client: SandboxClient, version: str) -> None:
                                     "companies": [{"company_id": "team-old"}]}).raise_for_status()
         client.post("/tags", json={"name": "legacy", "users": [{"user_id": "lk1"}]}
                     ).raise_for_status()
-        client.post("/contacts", json={"email": "lk2@example.com", "name": "Lead Two"}
+        lead = client.post("/contacts", json={"email": "lk2@example.com", "name": "Lead Two"})
+        client.post("/tags", json={"name": "lead-tag", "users": [{"id": lead.json()["id"]}]}
                     ).raise_for_status()
         return
     contact = client.post("/contacts", json={"external_id": "lk1", "email": "lk1@example.com"})
@@ -59,7 +60,9 @@ def seed(client: SandboxClient, version: str) -> None:
                 ).raise_for_status()
     client.post("/tags", json={"name": "legacy", "users": [{"id": contact.json()["id"]}]}
                 ).raise_for_status()
-    client.post("/contacts", json={"role": "lead", "email": "lk2@example.com", "name": "Lead Two"}
+    lead = client.post("/contacts", json={"role": "lead", "email": "lk2@example.com",
+                                          "name": "Lead Two"})
+    client.post("/tags", json={"name": "lead-tag", "users": [{"id": lead.json()["id"]}]}
                 ).raise_for_status()
 
 
@@ -88,7 +91,7 @@ def test_memberships_tags_merges_and_attributes(sandbox, tmp_path, version):
     one, two = person(client, "lk1@example.com"), person(client, "lk2@example.com")
     assert memberships(client, one) == {"team-a"} and tag_names(client, one) == {"customer"}
     assert memberships(client, two) == {"team-b"}
-    assert tag_names(client, two) == {"customer", "beta"}
+    assert tag_names(client, two) == {"customer", "beta"}  # not the merged lead's lead-tag
     assert two["name"] == "Lead Two"  # the lead's name, merged into the user
     assert not [c for c in client.snapshot("contacts") if c["role"] == "lead"
                 and c["email"] == "lk2@example.com"]

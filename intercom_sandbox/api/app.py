@@ -100,6 +100,7 @@ class SandboxApp:
                               await self._inject(fault, send, rate_headers))
             return
         self.state.workspace.jobs.process_due()
+        self.state.workspace.bulk_jobs.process_due()
         await self._dispatch(self.routes[dialect], scope, receive, reply, count=True)
 
     # -- helpers ------------------------------------------------------------------------------

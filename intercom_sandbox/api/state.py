@@ -22,20 +22,30 @@ SAME_ID = {"conversations": ("conversation_details",)}
 
 
 class RenderCache:
-    """Encoded JSON of each object per dialect, dropped when the object changes."""
+    """Encoded JSON of each object per dialect, dropped when the object changes.
+
+    At most MAX_BYTES are kept: past that the cache starts over, so a workspace of millions is
+    served within a fixed budget (a full read renders each object once anyway).
+    """
+
+    MAX_BYTES = 256 * 1024 * 1024  # 100,000 contacts rendered once fit
 
     def __init__(self) -> None:
         self.entries: dict[tuple[str, int], dict[str, bytes]] = defaultdict(dict)
+        self.size = 0
 
     def invalidate(self, collection: str, object_id: str) -> None:
         if collection == "*":
             self.entries.clear()
+            self.size = 0
             return
         for dialect in (1, 2):
             for name in (collection, *SAME_ID.get(collection, ())):
-                self.entries[(name, dialect)].pop(object_id, None)
+                self.size -= len(self.entries[(name, dialect)].pop(object_id, b""))
             for dependent in DEPENDENTS.get(collection, ()):
-                self.entries[(dependent, dialect)].clear()
+                bucket = self.entries[(dependent, dialect)]
+                self.size -= sum(map(len, bucket.values()))
+                bucket.clear()
 
     def encode(self, collection: str, dialect: int, record: dict,
                render: Callable[[dict], dict]) -> bytes:
@@ -43,7 +53,13 @@ class RenderCache:
         encoded = bucket.get(record["id"])
         if encoded is None:
             # An exact-size copy: orjson's own buffer keeps several times the JSON's size.
-            encoded = bucket[record["id"]] = memoryview(orjson.dumps(render(record))).tobytes()
+            encoded = memoryview(orjson.dumps(render(record))).tobytes()
+            if self.size + len(encoded) > self.MAX_BYTES:
+                self.entries.clear()
+                self.size = 0
+                bucket = self.entries[(collection, dialect)]
+            bucket[record["id"]] = encoded
+            self.size += len(encoded)
         return encoded
 
 

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from intercom_sandbox.api import v2_deletes
+from intercom_sandbox.api import v2_bulk, v2_deletes
 from intercom_sandbox.api.common import Dialect, endpoint
 from intercom_sandbox.api.responses import (
     flag_param,
@@ -343,6 +343,7 @@ def routes(state: SandboxState) -> list[Route]:
     api = V2(state)
     return [
         *v2_deletes.routes(state),
+        *v2_bulk.routes(state),
         Route("/contacts", api.list_contacts, methods=["GET"]),
         Route("/contacts", api.create_contact, methods=["POST"]),
         Route("/contacts/search", api.search_contacts, methods=["POST"]),

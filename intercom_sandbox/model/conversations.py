@@ -11,6 +11,7 @@ class ConversationOperations:
 
     conversations: Collection
     admins: Collection
+    contacts: Collection
 
     def index_parts(self) -> None:
         self.next_part_id = max((int(p["id"]) for c in self.conversations.ordered()
@@ -22,8 +23,14 @@ class ConversationOperations:
             raise not_found("Resource Not Found")
         return record
 
-    def part_author(self) -> dict:
-        """The workspace's first teammate, who writes the follow-ups of `mutate`."""
+    def part_author(self, record: dict) -> dict:
+        """Who writes the follow-ups of `mutate`: the conversation's contact writing again (an
+        admin's reply dated now would make a first response months after an old opening),
+        else the workspace's first teammate."""
+        contact = self.contacts.get(record["contact_ids"][0]) if record["contact_ids"] else None
+        if contact is not None:
+            return {"type": contact["role"], "id": contact["id"], "name": contact["name"],
+                    "email": contact["email"]}
         admin = self.admins.ordered()[0]
         return {"type": "admin", "id": admin["id"], "name": admin["name"],
                 "email": admin["email"]}
@@ -35,7 +42,7 @@ class ConversationOperations:
                 "id": str(self.next_part_id), "part_type": "comment",
                 "body": f"<p>Follow-up {self.next_part_id} ✉️</p>", "created_at": now, "updated_at": now,
                 "notified_at": now, "assigned_to": None,
-                "author": self.part_author(),
+                "author": self.part_author(record),
                 "attachments": [], "external_id": None, "redacted": False,
             })
         record["state"], record["open"], record["read"] = "open", True, False

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from statistics import median
 
+CONTACT_TYPES = ("user", "lead", "contact")
+
 
 def conversation_statistics(conversation: dict) -> dict:
     """Reply, assignment and close timings of a conversation, only those that are known."""
     created = conversation["created_at"]
     parts = conversation["parts"]
     admin_replies = [p for p in parts if p["author"]["type"] == "admin" and p["part_type"] == "comment"]
-    contact_replies = [p for p in parts if p["author"]["type"] in ("user", "lead")]
+    contact_replies = [p for p in parts if p["author"]["type"] in CONTACT_TYPES]
     assignments = [p for p in parts if p["part_type"] == "assignment"]
     closes = [p for p in parts if p["part_type"] == "close"]
     stats: dict = {
@@ -19,8 +21,9 @@ def conversation_statistics(conversation: dict) -> dict:
         "count_assignments": len(assignments),
         "count_conversation_parts": len(parts) + 1,
     }
-    if conversation["source"]["delivered_as"] == "customer_initiated":
-        stats["first_contact_reply_at"] = created
+    first_contact = first_contact_reply_at(conversation)
+    if first_contact is not None:
+        stats["first_contact_reply_at"] = first_contact
     if admin_replies:
         first = admin_replies[0]["created_at"]
         stats.update(first_admin_reply_at=first, time_to_admin_reply=first - created,
@@ -43,6 +46,15 @@ def conversation_statistics(conversation: dict) -> dict:
                      time_to_last_close=closes[-1]["created_at"] - created,
                      last_closed_by_id=str(closes[-1]["author"]["id"]))
     return stats
+
+
+def first_contact_reply_at(conversation: dict) -> int | None:
+    """The contact's first message: the opening one when a contact wrote it, else their first
+    reply, whichever side started."""
+    if conversation["source"]["author"]["type"] in CONTACT_TYPES:
+        return int(conversation["created_at"])
+    return next((p["created_at"] for p in conversation["parts"]
+                 if p["author"]["type"] in CONTACT_TYPES and p["part_type"] == "comment"), None)
 
 
 def teammate_ids(conversation: dict) -> list[str]:

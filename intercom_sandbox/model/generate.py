@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import uuid
 from typing import Any
@@ -121,6 +122,7 @@ class Generator:
         self.config = config
         self.rng = random.Random(config.seed)
         self.history_rng = random.Random(config.seed * 104_729 + 3)
+        self.opening_rng = random.Random(config.seed * 48_611 + 7)
         self.now = config.anchor
 
     def timestamp_pair(self) -> tuple[int, int]:
@@ -212,6 +214,7 @@ class Generator:
         roles = ["user"] * size.users + ["lead"] * size.leads
         rng.shuffle(roles)
         companies_by_id = {c["id"]: c for c in companies}
+        locations: dict[tuple, dict] = {}  # one per country, shared: a million contacts fit
         for seq, role in enumerate(roles):
             created, updated = self.timestamp_pair()
             if previous_updated is not None and rng.random() < 0.03:
@@ -259,10 +262,7 @@ class Generator:
                 "os": rng.choice(OSES),
                 "last_seen_ip": f"203.0.113.{rng.randint(1, 254)}" if seen else None,
                 "user_agent": "Mozilla/5.0 (Sandbox)" if seen else None,
-                "location": {"country": country[0], "region": country[1], "city": country[2],
-                             "country_code": country[3], "continent_code": country[4],
-                             "timezone": country[5], "postal_code": None}
-                if rng.random() < 0.85 else None,
+                "location": shared_location(locations, country) if rng.random() < 0.85 else None,
                 "social_profiles": [{"name": "Twitter", "username": f"user{seq}",
                                      "url": f"https://twitter.com/user{seq}"}]
                 if rng.random() < 0.1 else [],
@@ -295,6 +295,13 @@ class Generator:
                 n_parts = min(int(rng.expovariate(1 / 6)), 120)
             admin = rng.choice(admins) if admins else None
             state = rng.choice(["open", "closed", "closed", "snoozed"])
+            # Shared by the conversation's parts (replaced, never changed in place).
+            admin_author = {"type": "admin", "id": admin["id"], "name": admin["name"],
+                            "email": admin["email"]} if admin is not None else None
+            contact_author = {"type": contact["role"] if contact else "user",
+                              "id": contact["id"] if contact else "0",
+                              "name": contact["name"] if contact else None,
+                              "email": contact["email"] if contact else None}
             parts = []
             at = created
             for p in range(n_parts):
@@ -306,15 +313,10 @@ class Generator:
                 if part_type != "comment" and admin is None:
                     part_type = "comment"  # only teammates note, assign, close, open or snooze
                 by_admin = admin is not None and (p % 2 == 1 or part_type != "comment")
-                author = ({"type": "admin", "id": admin["id"], "name": admin["name"],
-                           "email": admin["email"]} if by_admin else
-                          {"type": contact["role"] if contact else "user",
-                           "id": contact["id"] if contact else "0",
-                           "name": contact["name"] if contact else None,
-                           "email": contact["email"] if contact else None})
+                author = admin_author if by_admin else contact_author
                 parts.append({
                     "id": str(2_000_000_000 + part_seq), "part_type": part_type,
-                    "body": None if p % 11 == 5 else f"<p>{LOREM[: 40 + p % 60] * body_len}</p>",
+                    "body": None if p % 11 == 5 else part_body(40 + p % 60, body_len),
                     "created_at": at, "updated_at": at, "notified_at": at,
                     "assigned_to": {"type": "admin", "id": admin["id"]} if admin and p % 13 == 0
                     else None,
@@ -361,6 +363,7 @@ class Generator:
                 "parts": parts,
             })
             self.settle_history(out[-1], admin)
+            self.settle_authors(out[-1], admin)
         return out
 
     def settle_history(self, conversation: dict, admin: dict | None) -> None:
@@ -384,6 +387,28 @@ class Generator:
                               "email": admin["email"]}
         elif conversation["state"] != "closed" and changes and changes[-1]["part_type"] == "close":
             changes[-1]["part_type"] = "open" if conversation["state"] == "open" else "snoozed"
+
+    def settle_authors(self, conversation: dict, admin: dict | None) -> None:
+        """An admin-initiated conversation opens with the admin's message; only assignment
+        parts name an assignee, the conversation's team about half the time.
+
+        Uses its own random stream, so the other collections stay as the seed always gave them.
+        """
+        source = conversation["source"]
+        if source["delivered_as"] == "admin_initiated":
+            if admin is None:
+                source["delivered_as"] = "customer_initiated"
+            else:
+                source["author"] = {"type": "admin", "id": admin["id"], "name": admin["name"],
+                                    "email": admin["email"]}
+        team_id = conversation["team_assignee_id"]
+        for part in conversation["parts"]:
+            if part["part_type"] != "assignment" or admin is None:
+                part["assigned_to"] = None
+            elif team_id is not None and self.opening_rng.random() < 0.5:
+                part["assigned_to"] = {"type": "team", "id": str(team_id)}
+            else:
+                part["assigned_to"] = {"type": "admin", "id": admin["id"]}
 
     def data_attributes(self) -> list[dict]:
         out = []
@@ -463,6 +488,21 @@ def data_attribute(model: str, name: str, kind: str, options: list | None, *, cu
         "archived": archived, "created_at": now - 86400 * 400 if custom else None,
         "updated_at": now - 86400 * 30 if custom else None, "admin_id": "1000" if custom else None,
     }
+
+
+def shared_location(locations: dict[tuple, dict], country: tuple) -> dict:
+    """The location of `country`, one dict for every contact there (replaced, never changed)."""
+    if country not in locations:
+        locations[country] = {"country": country[0], "region": country[1], "city": country[2],
+                              "country_code": country[3], "continent_code": country[4],
+                              "timezone": country[5], "postal_code": None}
+    return locations[country]
+
+
+@functools.lru_cache(maxsize=1024)
+def part_body(length: int, repeats: int) -> str:
+    """A part's HTML body; equal bodies are one string, so 100,000 conversations fit."""
+    return f"<p>{LOREM[:length] * repeats}</p>"
 
 
 def generate(config: SandboxConfig) -> dict[str, list[dict]]:

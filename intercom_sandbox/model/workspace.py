@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from intercom_sandbox.config import SandboxConfig
+from intercom_sandbox.model.bulk_jobs import PreviewJobStore
 from intercom_sandbox.model.collection import Collection
 from intercom_sandbox.model.companies import CompanyOperations
 from intercom_sandbox.model.contacts import ContactOperations
@@ -40,6 +41,7 @@ class Workspace(ContactOperations, CompanyOperations, ConversationOperations, Ev
             setattr(self, name, Collection(name, data[name], self._changed))
         self.scrolls = ScrollRegistry(self.config, self.clock)
         self.jobs = JobStore(self, self.clock)
+        self.bulk_jobs = PreviewJobStore(self, self.clock)
         self.mutation_rng = random.Random(self.config.seed * 7919 + 1)
         self.index_contacts()
         self.index_companies()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from intercom_sandbox.model.derived import first_contact_reply_at
 from intercom_sandbox.model.jobs import Job, JobStore
 from intercom_sandbox.model.workspace import Workspace
 from intercom_sandbox.render.v2 import plan_id
@@ -102,9 +103,9 @@ def conversation(ws: Workspace, r: dict, with_parts: bool = False) -> dict:
             {"type": "tag", "id": t["id"], "name": (ws.tags.get(t["id"]) or {}).get("name"),
              "applied_at": t["applied_at"],
              "applied_by": {"type": "admin", "id": t["applied_by"]}} for t in r["tags"]]},
-        "customer_first_reply": {"created_at": r["first_contact_reply_at"],
+        "customer_first_reply": {"created_at": first_contact_reply_at(r),
                                  "type": src["type"], "url": None}
-        if r["first_contact_reply_at"] else None,
+        if first_contact_reply_at(r) is not None else None,
         "conversation_rating": {
             "rating": rating["rating"], "remark": rating["remark"],
             "created_at": rating["created_at"],

@@ -6,7 +6,11 @@ import zlib
 
 import orjson
 
-from intercom_sandbox.model.derived import conversation_statistics, teammate_ids
+from intercom_sandbox.model.derived import (
+    conversation_statistics,
+    first_contact_reply_at,
+    teammate_ids,
+)
 from intercom_sandbox.model.workspace import Workspace
 
 EMBEDDED_LIMIT = 10
@@ -149,9 +153,10 @@ def conversation(ws: Workspace, r: dict, with_parts: bool = False) -> dict:
         "linked_objects": {"type": "list", "total_count": 0, "has_more": False, "data": []},
         "ai_agent_participated": False,
     }
-    if r["first_contact_reply_at"]:
-        out["first_contact_reply"] = {"type": src["type"],
-                                      "created_at": r["first_contact_reply_at"], "url": None}
+    first_contact = first_contact_reply_at(r)
+    if first_contact is not None:
+        out["first_contact_reply"] = {"type": src["type"], "created_at": first_contact,
+                                      "url": None}
     rating = r["rating"]
     if rating:
         rated_by = ws.contacts.get(rating["contact_id"]) or {}
