@@ -15,6 +15,7 @@ from intercom_sandbox.api.state import SandboxState
 from intercom_sandbox.config import WorkspaceSize
 from intercom_sandbox.model.errors import invalid, not_found
 from intercom_sandbox.model.faults import parse_rules
+from intercom_sandbox.render import tickets as render_tickets
 from intercom_sandbox.render import v1 as render_v1
 from intercom_sandbox.render import v2 as render_v2
 
@@ -31,7 +32,12 @@ RENDERERS = {
     "teams": (render_v1.team, render_v2.team),
     "data_attributes": (render_v1.data_attribute, render_v2.data_attribute),
     "events": (render_v1.event, render_v1.event),
+    "tickets": (None, render_tickets.ticket),
+    "ticket_types": (None, render_tickets.ticket_type),
+    "ticket_states": (None, lambda ws, r: render_tickets.ticket_state(r)),
 }
+PARTS = {"conversation_parts": ("conversations", "conversation_id"),
+         "ticket_parts": ("tickets", "ticket_id")}
 
 
 class Admin:
@@ -75,8 +81,9 @@ class Admin:
                     for j in jobs.jobs.values()]
             return json_response({"collection": name, "count": len(rows), "data": rows})
         role = {"users": "user", "leads": "lead"}.get(name)
-        if name == "conversation_parts":
-            rows = [{**p, "conversation_id": c["id"]} for c in self.ws.conversations.ordered()
+        if name in PARTS:
+            owners, key = PARTS[name]
+            rows = [{**p, key: c["id"]} for c in getattr(self.ws, owners).ordered()
                     for p in c["parts"]]
             return json_response({"collection": name, "count": len(rows), "data": rows})
         collection = "contacts" if role else name
@@ -87,6 +94,8 @@ class Admin:
                    and (include_archived or not r.get("archived"))]
         if dialect in ("1", "2"):
             render = RENDERERS[collection][int(dialect) - 1]
+            if render is None:
+                raise invalid(f"{name} exist only in 2.x", field="dialect")
             rows = [render(self.ws, r) for r in records]
         elif dialect == "raw":
             rows = records

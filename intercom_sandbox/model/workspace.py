@@ -17,13 +17,15 @@ from intercom_sandbox.model.generate import generate
 from intercom_sandbox.model.jobs import JobStore
 from intercom_sandbox.model.scroll import ScrollRegistry
 from intercom_sandbox.model.teammates import TeammateOperations
+from intercom_sandbox.model.tickets import TicketOperations
 
 COLLECTIONS = ("contacts", "companies", "conversations", "tags", "segments", "admins", "teams",
-               "data_attributes", "events", "activity_logs")
+               "data_attributes", "events", "activity_logs", "tickets", "ticket_types",
+               "ticket_states")
 
 
 class Workspace(ContactOperations, CompanyOperations, ConversationOperations, EventOperations,
-                TeammateOperations):
+                TeammateOperations, TicketOperations):
     """One Intercom app with its data; plain Python, no HTTP."""
 
     def __init__(self, config: SandboxConfig) -> None:
@@ -42,6 +44,7 @@ class Workspace(ContactOperations, CompanyOperations, ConversationOperations, Ev
         self.index_contacts()
         self.index_companies()
         self.index_parts()
+        self.index_ticket_parts()
         self.index_events()
         for listener in self.listeners:
             listener("*", "*")
@@ -68,8 +71,8 @@ class Workspace(ContactOperations, CompanyOperations, ConversationOperations, Ev
             pool = self.live_contacts(role)
         elif collection == "companies":
             pool = self.companies.ordered()
-        elif collection == "conversations":
-            pool = self.conversations.ordered()
+        elif collection in ("conversations", "tickets"):
+            pool = getattr(self, collection).ordered()
         else:
             raise invalid(f"cannot mutate {collection}")
         if ids is not None:
@@ -86,6 +89,10 @@ class Workspace(ContactOperations, CompanyOperations, ConversationOperations, Ev
             if collection == "conversations":
                 self.add_parts(record, parts, now)
                 self.conversations.touch(record["id"])
+                continue
+            if collection == "tickets":
+                self.add_ticket_parts(record, parts, now)
+                self.tickets.touch(record["id"])
                 continue
             changes = dict(fields or {})
             if not changes:
