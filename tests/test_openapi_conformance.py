@@ -33,6 +33,8 @@ NOT_IN_SPEC = {
     "GET /counts": "the 2.11 description has no /counts path (it was dropped after 1.x)",
     "GET /events": "the non-summary event.list is undocumented: the only 200 schema is "
                    "data_event_summary (the summary=true case is covered)",
+    "GET /ticket_states": "2.16 only; validated against the 2.16 description in "
+                          "tests/test_tickets_conformance.py",
 }
 
 
@@ -296,6 +298,31 @@ def activity_logs(c: Client) -> None:
                    "starting_after": first["pages"]["next"]["starting_after"]})
 
 
+def search_tickets(c: Client) -> None:
+    attribute = next(a for t in c.ws.ticket_types.ordered() for a in t["attributes"]
+                     if a["data_type"] == "integer")
+    query = {"operator": "AND", "value": [
+        {"field": "updated_at", "operator": ">", "value": 0},
+        {"operator": "OR", "value": [
+            {"field": "state", "operator": "!=", "value": "resolved"},
+            {"field": f"ticket_attribute.{attribute['id']}", "operator": ">", "value": 10}]},
+    ]}
+    body = {"query": query, "sort": {"field": "updated_at", "order": "ascending"},
+            "pagination": {"per_page": 10}}
+    first = c.call("POST", "/tickets/search", json=body).json()
+    body["pagination"]["starting_after"] = first["pages"]["next"]["starting_after"]
+    c.call("POST", "/tickets/search", json=body)
+
+
+def tickets_with_parts(c: Client) -> None:
+    """A ticket of each type, the one past the 500-part limit among them."""
+    seen: set[str] = set()
+    for record in c.ws.tickets.ordered():
+        if record["ticket_type_id"] not in seen or len(record["parts"]) > 500:
+            seen.add(record["ticket_type_id"])
+            c.call("GET", f"/tickets/{record['id']}")
+
+
 def get(path: str | Callable[[Client], str], **params: Any) -> Callable[[Client], None]:
     """A case that GETs one path, given as a string or computed from the workspace."""
     def run(c: Client) -> None:
@@ -399,6 +426,9 @@ SUCCESS_CASES: dict[str, Case] = {
                                                include_archived="true"))
        for model in ("contact", "company", "conversation")},
     "submit event": Case("POST /events", 202, submit_event),
+    "search tickets": Case("POST /tickets/search", 200, search_tickets),
+    "get tickets with parts": Case("GET /tickets/{id}", 200, tickets_with_parts),
+    "list ticket types": Case("GET /ticket_types", 200, get("/ticket_types")),
     "event summary": Case("GET /events", 200, event_summary),
 }
 
@@ -438,6 +468,7 @@ UNAUTHORISED_ROUTES = (
     "GET /tags", "GET /tags/{id}", "GET /segments", "GET /segments/{id}", "GET /admins",
     "GET /admins/activity_logs", "GET /admins/{id}", "GET /teams",
     "GET /teams/{id}", "GET /data_attributes", "POST /events", "GET /events",
+    "GET /tickets/{id}", "GET /ticket_types",
 )
 
 

@@ -69,11 +69,13 @@ def part(p: dict) -> dict:
     author = p["author"]
     out = {"type": "ticket_part", "id": p["id"], "part_type": p["part_type"], "body": p["body"],
            "ticket_state": p["ticket_state"], "created_at": p["created_at"],
-           "updated_at": p["updated_at"], "assigned_to": p["assigned_to"],
+           "updated_at": p["updated_at"],
            "author": {"type": author["type"], "id": str(author["id"]),
                       "name": author.get("name"), "email": author.get("email") or UNKNOWN_EMAIL},
            "attachments": p["attachments"], "external_id": p["external_id"],
            "redacted": p["redacted"]}
+    if p["assigned_to"]:  # `nullable` beside a $ref is ignored: left out rather than null
+        out["assigned_to"] = p["assigned_to"]
     if p["previous_ticket_state"]:
         out["previous_ticket_state"] = p["previous_ticket_state"]
     return out
