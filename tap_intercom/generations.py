@@ -41,8 +41,8 @@ class Generation:
     attribute_models: t.ClassVar[dict[str, str]] = {}
 
     def records(self, stream_name: str, body: dict) -> list[dict]:
-        """The records of a list response."""
-        return body.get(self.list_keys.get(stream_name, "data")) or []
+        """The records of a list response (under the stream's own name where 2.11 puts them)."""
+        return body.get(self.list_keys.get(stream_name, "data")) or body.get(stream_name) or []
 
     def list_requests(self, stream_name: str) -> list[ListRequest]:
         return [ListRequest(f"/{stream_name}", {}, {})]
@@ -58,6 +58,9 @@ class Generation:
 
     def conversations(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:
         raise NotImplementedError
+
+    def tickets(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:
+        raise NotImplementedError  # tickets exist from 2.x on; discovery leaves the stream out
 
     def count_rows(self, stream: SchemaStream) -> Iterator[dict]:
         """Rows of every /counts variant."""
@@ -191,6 +194,11 @@ class V2(Generation):
                                   stream.page_size, stream.max_workers)
 
     @override
+    def tickets(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:
+        yield from readers.search(stream, "/tickets/search", "tickets", [], bounds,
+                                  stream.page_size, stream.max_workers)
+
+    @override
     def count_rows(self, stream: SchemaStream) -> Iterator[dict]:
         try:
             yield from super().count_rows(stream)
@@ -264,6 +272,14 @@ def count_rows(body: dict, kind: str | None, count: str | None) -> Iterator[dict
             yield {"entity": kind, "breakdown": count,
                    "item": entry.get("remote_company_id") or name, "item_name": name,
                    "count": value}
+
+
+def version_key(version: str) -> tuple[int, int]:
+    """An api_version as a sortable key: 1.0 < 1.4 < 2.0 < 2.16 < Preview."""
+    if version == "Preview":
+        return (99, 0)
+    major, _, minor = version.partition(".")
+    return (int(major), int(minor or 0))
 
 
 def for_version(number: int) -> Generation:

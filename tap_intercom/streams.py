@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing_extensions import override
 
 from intercom_client.errors import NotFoundError
+from tap_intercom import tickets
 from tap_intercom.client import IntercomStream
 from tap_intercom.concurrency import ordered_map
 from tap_intercom.readers import Bounds
@@ -22,6 +23,8 @@ DAY = 86400
 
 class SchemaStream(IntercomStream):
     """A stream whose schema is the file for its name and the run's API generation."""
+
+    min_api_version = "1.0"  # discovery leaves the stream out on older versions
 
     def __init__(self, tap: t.Any, schema: dict | None = None, **kwargs: t.Any) -> None:
         super().__init__(tap, schema=schema or load_schema(tap.generation.number, self.name),
@@ -156,12 +159,12 @@ class CompaniesStream(IncrementalStream):
         yield from self.generation.companies(self, self.bounds(context), source)
 
 
-class ConversationsStream(IncrementalStream):
-    """Conversations; with parts selected, details are fetched concurrently for the child."""
+class ThreadStream(IncrementalStream):
+    """Conversations or tickets; with parts selected, details are fetched concurrently for the
+    child stream, and any part Intercom leaves out past its cap is flagged."""
 
-    name = "conversations"
-    primary_keys = ("id",)
-    STATE_MSG_FREQUENCY = 50  # each conversation carries its parts: checkpoint more often
+    kind = ""  # "conversation" or "ticket": names the detail path, the parts and the child
+    STATE_MSG_FREQUENCY = 50  # each record carries its parts: checkpoint more often
 
     @property
     @override
@@ -172,68 +175,135 @@ class ConversationsStream(IncrementalStream):
         super().__init__(*args, **kwargs)
         self.parts: dict[str, tuple[list[dict], int | None]] = {}
 
+    def listed(self, bounds: Bounds) -> Iterator[dict]:
+        """The records changed within `bounds`, ascending by updated_at where the API sorts."""
+        raise NotImplementedError
+
     def parts_wanted(self) -> bool:
-        child = self._tap.streams.get("conversation_parts")
+        child = self._tap.streams.get(f"{self.kind}_parts")
         return bool(child and child.selected)
 
-    def detail(self, conversation: dict) -> dict | None:
+    def detail(self, record: dict) -> dict | None:
         try:
-            return self.fetch("GET", f"/conversations/{conversation['id']}")
+            return self.fetch("GET", f"/{self.kind}s/{record['id']}")
         except NotFoundError:
             return None
 
+    def parts_of(self, detail: dict) -> tuple[list[dict], int]:
+        """The parts a detail answer holds, and how many the record has in all."""
+        block = detail.get(f"{self.kind}_parts") or {}
+        parts = block.get(f"{self.kind}_parts") or []
+        return parts, int(block.get("total_count") or len(parts))
+
     @override
     def get_records(self, context: Context | None) -> Iterable[dict]:
-        listed = self.generation.conversations(self, self.bounds(context))
+        listed = self.listed(self.bounds(context))
         if not self.parts_wanted():
             yield from listed
             return
-        for conversation, detail in ordered_map(self.detail, listed, self.max_workers):
+        for record, detail in ordered_map(self.detail, listed, self.max_workers):
             if isinstance(detail, BaseException):
                 raise detail
             if detail is None:
-                self.logger.warning("conversation %s is gone (404); skipped with its parts",
-                                    conversation["id"])
+                self.logger.warning("%s %s is gone (404); skipped with its parts", self.kind,
+                                    record["id"])
                 continue
-            block = detail.get("conversation_parts") or {}
-            parts = block.get("conversation_parts") or []
-            total = int(block.get("total_count") or len(parts))
+            parts, total = self.parts_of(detail)
             if total > len(parts):
-                self.logger.warning("conversation %s has %d parts; Intercom returned the %d most "
-                                    "recent (parts_total_count records the gap)",
-                                    conversation["id"], total, len(parts))
-            conversation["parts_total_count"] = total
-            conversation["parts_returned_count"] = len(parts)
-            self.parts[conversation["id"]] = (parts, conversation.get("updated_at"))
-            yield conversation
+                self.logger.warning("%s %s has %d parts; Intercom returned the %d most recent "
+                                    "(parts_total_count records the gap)", self.kind,
+                                    record["id"], total, len(parts))
+            record["parts_total_count"] = total
+            record["parts_returned_count"] = len(parts)
+            self.parts[record["id"]] = (parts, record.get("updated_at"))
+            yield record
 
     @override
     def get_child_context(self, record: dict, context: Context | None) -> dict:
-        return {"conversation_id": record["id"]}
+        return {f"{self.kind}_id": record["id"]}
 
 
-class ConversationPartsStream(SchemaStream):
-    """Every part of each conversation emitted; it follows the parent's bookmark."""
+class ConversationsStream(ThreadStream):
+    name = "conversations"
+    primary_keys = ("id",)
+    kind = "conversation"
 
-    name = "conversation_parts"
-    primary_keys = ("conversation_id", "id")
-    parent_stream_type = ConversationsStream
+    @override
+    def listed(self, bounds: Bounds) -> Iterator[dict]:
+        return self.generation.conversations(self, bounds)
+
+
+class PartsStream(SchemaStream):
+    """Every part of each parent record emitted; it follows the parent's bookmark."""
+
+    parent_name = ""
     state_partitioning_keys: t.ClassVar[list[str]] = []
 
     @override
     def get_records(self, context: Context | None) -> Iterator[dict]:
-        conversation_id = context["conversation_id"] if context else None
-        parent = t.cast(ConversationsStream, self._tap.streams["conversations"])
-        parts, updated_at = parent.parts.pop(conversation_id or "", (None, None))
+        parent = t.cast(ThreadStream, self._tap.streams[self.parent_name])
+        key = f"{parent.kind}_id"
+        parent_id = context[key] if context else None
+        parts, updated_at = parent.parts.pop(parent_id or "", (None, None))
         if parts is None:  # not prefetched by the parent: read it now
-            detail = parent.detail({"id": conversation_id}) or {}
-            parts = (detail.get("conversation_parts") or {}).get("conversation_parts") or []
+            detail = parent.detail({"id": parent_id}) or {}
+            parts, _total = parent.parts_of(detail)
             updated_at = detail.get("updated_at")
         for part in parts:
-            yield {**part, "conversation_id": conversation_id,
-                   "conversation_updated_at": updated_at}
+            yield {**part, key: parent_id, f"{parent.kind}_updated_at": updated_at}
+
+
+class ConversationPartsStream(PartsStream):
+    name = "conversation_parts"
+    primary_keys = ("conversation_id", "id")
+    parent_stream_type = ConversationsStream
+    parent_name = "conversations"
+
+
+class TicketsStream(ThreadStream):
+    """Tickets (2.x), searched like conversations; their parts feed `ticket_parts`."""
+
+    name = "tickets"
+    primary_keys = ("id",)
+    kind = "ticket"
+    min_api_version = "2.0"
+
+    @override
+    def listed(self, bounds: Bounds) -> Iterator[dict]:
+        return (tickets.ticket(r) for r in self.generation.tickets(self, bounds))
+
+
+class TicketPartsStream(PartsStream):
+    name = "ticket_parts"
+    primary_keys = ("ticket_id", "id")
+    parent_stream_type = TicketsStream
+    parent_name = "tickets"
+    min_api_version = "2.0"
+
+
+class TicketTypesStream(ListStream):
+    """Ticket types with their attributes (and, from 2.16, the ids of their states)."""
+
+    name = "ticket_types"
+    primary_keys = ("id",)
+    min_api_version = "2.0"
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        return (tickets.ticket_type(r) for r in super().get_records(context))
+
+
+class TicketStatesStream(ListStream):
+    name = "ticket_states"
+    primary_keys = ("id",)
+    min_api_version = "2.16"
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        return (tickets.ticket_state(r) for r in super().get_records(context))
 
 
 STREAM_TYPES = (UsersStream, ContactsStream, CompaniesStream, ConversationsStream,
                 ConversationPartsStream, TagsStream, SegmentsStream, AdminsStream, TeamsStream,
-                DataAttributesStream, CountsStream)
+                DataAttributesStream, CountsStream, TicketsStream, TicketPartsStream,
+                TicketTypesStream, TicketStatesStream)

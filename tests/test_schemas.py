@@ -18,16 +18,22 @@ import requests
 from jsonschema import Draft7Validator
 
 from intercom_sandbox import Sandbox, SandboxConfig, WorkspaceSize
+from tap_intercom import tickets
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "tap_intercom" / "schemas"
 VERSIONS = {"v1": "1.4", "v2": "2.11"}
 STREAMS = ("users", "contacts", "companies", "conversations", "conversation_parts", "tags",
            "segments", "admins", "teams", "data_attributes", "counts")
+TICKET_STREAMS = ("tickets", "ticket_parts", "ticket_types", "ticket_states")  # 2.x only
+STREAMS_OF = {"v1": STREAMS, "v2": STREAMS + TICKET_STREAMS}
+PAIRS = [(g, s) for g in sorted(STREAMS_OF) for s in STREAMS_OF[g]]
 PRIMARY_KEYS = {
     "users": ["id"], "contacts": ["id"], "companies": ["id"], "conversations": ["id"],
     "conversation_parts": ["conversation_id", "id"], "tags": ["id"], "segments": ["id"],
     "admins": ["id"], "teams": ["id"], "data_attributes": ["model", "full_name"],
     "counts": ["taken_at", "entity", "breakdown", "item"],
+    "tickets": ["id"], "ticket_parts": ["ticket_id", "id"], "ticket_types": ["id"],
+    "ticket_states": ["id"],
 }
 NULLABLE_KEYS: set[tuple[str, str]] = set()  # every primary key column is non-null
 SNAPSHOT_OF = {"users": "users", "contacts": "leads", "companies": "companies",
@@ -110,14 +116,14 @@ def raw_timestamps(schema: dict, value: Any, path: str = "") -> Iterator[str]:
 # ------------------------------------------------------------------ the files themselves
 
 def test_one_file_per_stream_and_generation() -> None:
-    """Exactly the eleven streams in each generation, and the README."""
+    """Exactly the streams of each generation, and the README."""
     for generation in VERSIONS:
-        assert sorted(p.stem for p in (SCHEMAS / generation).glob("*.json")) == sorted(STREAMS)
+        assert sorted(p.stem for p in (SCHEMAS / generation).glob("*.json")) == sorted(
+            STREAMS_OF[generation])
     assert (SCHEMAS / "README.md").is_file()
 
 
-@pytest.mark.parametrize("generation", sorted(VERSIONS))
-@pytest.mark.parametrize("stream", STREAMS)
+@pytest.mark.parametrize(("generation", "stream"), PAIRS)
 def test_schema_is_valid_and_follows_conventions(generation: str, stream: str) -> None:
     """Valid draft 7, canonically formatted, keys/nullability/timestamps/ids as the README says."""
     path = SCHEMAS / generation / f"{stream}.json"
@@ -190,6 +196,31 @@ class Served:
         out["data_attributes"] = [{"model": raw["model"], **a}
                                   for a, raw in zip(attributes, raw_attributes, strict=True)]
         out["conversations"], out["conversation_parts"] = self.conversations()
+        if self.generation == "v2":
+            out.update(self.tickets())
+        return out
+
+    def tickets(self) -> dict[str, list[Record]]:
+        """Ticket records and parts as the tap shapes them, in the 2.11 and the 2.16 shapes."""
+        out: dict[str, list[Record]] = {name: [] for name in TICKET_STREAMS}
+        for version in ("2.11", "2.16"):
+            self.session.headers["Intercom-Version"] = version
+            for listed in self.snapshot("tickets"):
+                single = self.get(f"/tickets/{listed['id']}")
+                block = single.pop("ticket_parts")
+                counts = {"parts_total_count": block["total_count"],
+                          "parts_returned_count": len(block["ticket_parts"])}
+                out["tickets"] += [tickets.ticket({**listed, **counts}),
+                                   tickets.ticket({**single, **counts})]
+                out["ticket_parts"] += [{**p, "ticket_id": listed["id"],
+                                         "ticket_updated_at": single["updated_at"]}
+                                        for p in block["ticket_parts"]]
+            body = self.get("/ticket_types")
+            out["ticket_types"] += [tickets.ticket_type(r)
+                                    for r in body.get("ticket_types") or body.get("data")]
+        out["ticket_states"] = [tickets.ticket_state(r)
+                                for r in self.get("/ticket_states")["data"]]
+        self.session.headers["Intercom-Version"] = VERSIONS[self.generation]
         return out
 
     def conversations(self) -> tuple[list[Record], list[Record]]:
@@ -221,8 +252,7 @@ def served() -> Iterator[dict[str, dict[str, list[Record]]]]:
         yield {generation: Served(sandbox, generation).records() for generation in VERSIONS}
 
 
-@pytest.mark.parametrize("generation", sorted(VERSIONS))
-@pytest.mark.parametrize("stream", [s for s in STREAMS if s != "counts"])
+@pytest.mark.parametrize(("generation", "stream"), [p for p in PAIRS if p[1] != "counts"])
 def test_sandbox_objects_validate_and_are_declared(
         served: dict[str, dict[str, list[Record]]], generation: str, stream: str) -> None:
     """Every served object, as a tap record, validates and has no undeclared property."""
@@ -254,6 +284,10 @@ def test_sandbox_exercises_the_nested_shapes(served: dict[str, dict[str, list[Re
     assert any(u["location_data"] for u in v1["users"]) and any(u["companies"]["companies"]
                                                                  for u in v1["users"])
     assert any(c["tags"]["data"] for c in v2["contacts"])
+    assert any(t["parts_total_count"] > t["parts_returned_count"] for t in v2["tickets"])
+    assert any(p.get("previous_ticket_state") for p in v2["ticket_parts"])
+    assert any(t.get("ticket_state_id") for t in v2["tickets"])
+    assert any(t["ticket_state_ids"] for t in v2["ticket_types"])
 
 
 # ------------------------------------------------------------------ counts (no snapshot)
