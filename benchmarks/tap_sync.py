@@ -1,5 +1,7 @@
 """How fast the tap syncs from the sandbox, with no latency and with 100 ms of injected latency.
 
+Phase 3 reads conversations (2.11 and 1.4) and tickets (2.11) with their parts.
+
 Run: .venv/bin/python benchmarks/tap_sync.py [--users 100000] [--window-users 30000]
 """
 
@@ -333,23 +335,23 @@ def window_rows(procs: Processes, server: Server, tap_core: set[int], latency_ms
 
 
 def parts_rows(procs: Processes, server: Server, tap_core: set[int], version: str, workers: int,
-               latency_ms: float) -> list[Row]:
-    """Phase 3: conversations with their parts; details/s against max_workers / latency."""
-    phase = f"3: {latency_ms:.0f} ms, {version} parts"
-    run = run_tap(procs, server, tap_core, version, workers, {"conversations", "conversation_parts"},
-                  sample=True)
-    # Parts are synced inside the parent's loop: both rates use the conversations' duration.
-    details_s = run.rate("conversations")
+               latency_ms: float, parent: str = "conversations") -> list[Row]:
+    """Phase 3: conversations or tickets with their parts; details/s against max_workers / latency."""
+    child = f"{parent[:-1]}_parts"
+    phase = f"3: {latency_ms:.0f} ms, {version} {child}"
+    run = run_tap(procs, server, tap_core, version, workers, {parent, child}, sample=True)
+    # Parts are synced inside the parent's loop: both rates use the parent's duration.
+    details_s = run.rate(parent)
     ideal = workers / (latency_ms / 1000)
     share = details_s / ideal
     label = f"max_workers {workers}"
     return [
-        Row(phase, f"{label}: conversations/s", f"{details_s:,.1f}",
+        Row(phase, f"{label}: {parent}/s", f"{details_s:,.1f}",
             f"{share:.0%} of {workers}/{latency_ms / 1000:g} s = {ideal:,.0f}/s; goal "
             f"{GOAL_DETAIL_SHARE:.0%}: {verdict(share / GOAL_DETAIL_SHARE)}; "
-            f"{run.records.get('conversations', 0):,} in {run.sync_s.get('conversations', 0):.2f} s"),
-        Row(phase, f"{label}: parts records/s", f"{run.rate('conversation_parts', 'conversations'):,.0f}",
-            f"{run.records.get('conversation_parts', 0):,} parts; wall {run.wall_s:.2f} s; "
+            f"{run.records.get(parent, 0):,} in {run.sync_s.get(parent, 0):.2f} s"),
+        Row(phase, f"{label}: parts records/s", f"{run.rate(child, parent):,.0f}",
+            f"{run.records.get(child, 0):,} parts; wall {run.wall_s:.2f} s; "
             f"{requests_note(run)}; {run.load()}"),
     ]
 
@@ -359,7 +361,7 @@ def latency_rows(procs: Processes, cores: tuple[set[int], set[int]],
     """Phases 2 and 3 on one sandbox with injected latency."""
     server_core, tap_core = cores
     sizes = {"users": args.window_users, "leads": 0, "companies": 10,
-             "conversations": args.conversations, "events": 10}
+             "conversations": args.conversations, "events": 10, "tickets": args.tickets}
     with tap_sandbox(procs, server_core, sizes) as server:
         with tempfile.TemporaryDirectory(prefix="tap-bench-") as tmp:
             for version in ("2.11", "1.4"):  # discover before latency slows it down
@@ -367,12 +369,19 @@ def latency_rows(procs: Processes, cores: tuple[set[int], set[int]],
         server.set_latency(args.latency_ms)
         rows = [Row("2+3: latency", "sandbox start-up", f"{server.startup_s:.1f} s",
                     f"{args.window_users:,} users over two years, {args.conversations:,} "
-                    f"conversations; latency {args.latency_ms:.0f} ms via PUT /_sandbox/settings; "
+                    f"conversations, {args.tickets:,} tickets; latency {args.latency_ms:.0f} ms "
+                    "via PUT /_sandbox/settings; "
                     f"rate limit {NO_THROTTLE:,}/min (never throttles)")]
-        rows += window_rows(procs, server, tap_core, args.latency_ms, args.window_users)
+        if "2" not in args.skip.split(","):
+            rows += window_rows(procs, server, tap_core, args.latency_ms, args.window_users)
         for version in ("2.11", "1.4"):
             for workers in args.parts_workers:
-                rows += parts_rows(procs, server, tap_core, version, workers, args.latency_ms)
+                if "conversations" not in args.skip.split(","):
+                    rows += parts_rows(procs, server, tap_core, version, workers,
+                                       args.latency_ms)
+                if version == "2.11":  # tickets exist from 2.x on
+                    rows += parts_rows(procs, server, tap_core, version, workers,
+                                       args.latency_ms, parent="tickets")
     return rows
 
 
@@ -390,10 +399,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="max_workers of the 2.11 no-latency runs: the first twice, then the rest")
     p.add_argument("--window-users", type=int, default=30_000, help="users of the latency runs")
     p.add_argument("--conversations", type=int, default=400)
+    p.add_argument("--tickets", type=int, default=400)
     p.add_argument("--parts-workers", type=int_list, default=[8, 16],
                    help="max_workers of the conversation_parts runs")
     p.add_argument("--latency-ms", type=float, default=100.0)
-    p.add_argument("--skip", default="", help="phases to skip, e.g. '1' or '2+3'")
+    p.add_argument("--skip", default="",
+                   help="phases to skip, e.g. '1', '2+3', or '1,2,conversations' for tickets alone")
     return p.parse_args(argv)
 
 
@@ -425,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
             print("-" * RULE_WIDTH)
     print(f"total {time.perf_counter() - started:.0f} s. Goals: {GOAL_USERS_PER_S:,} users/s "
           f"without latency; with latency, {GOAL_WINDOW_SPEEDUP:.0f}x the one-cursor users rate "
-          f"and {GOAL_DETAIL_SHARE:.0%} of max_workers / latency conversation details/s")
+          f"and {GOAL_DETAIL_SHARE:.0%} of max_workers / latency conversation and ticket details/s")
     return 0
 
 

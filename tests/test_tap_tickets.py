@@ -83,8 +83,8 @@ def test_changed_tickets_are_read_again_with_their_new_parts(
     assert second.returncode == 0, second.stderr[-2000:]
     assert set(changed) <= second.ids("tickets")
     raw = {t["id"]: t for t in admin.snapshot("tickets")}
-    day_start = rfc3339((int(time.mktime(time.strptime(bookmark[:10], "%Y-%m-%d")))
-                         - 86400))  # the bookmark's calendar day, in any workspace zone
+    day_start = rfc3339(int(time.mktime(time.strptime(bookmark[:10], "%Y-%m-%d")))
+                         - 86400)  # the bookmark's calendar day, in any workspace zone
     assert all(t["updated_at"] >= day_start for t in second.records["tickets"])
     new_parts = {(i, p["id"]) for i in changed for p in raw[i]["parts"][-2:]}
     assert new_parts <= second.keys("ticket_parts", "ticket_id", "id")
