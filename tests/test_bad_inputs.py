@@ -52,7 +52,7 @@ TAP_FILES = [
     ("--catalog", {}, "--catalog FILE: streams is required"),
     ("--catalog", NOT_JSON, "--catalog FILE is not JSON: Expecting property name"),
     ("--catalog", MISSING, "cannot read --catalog FILE: No such file or directory"),
-    ("--catalog", {"streams": [{**USERS, "tap_stream_id": "tickets"}]},
+    ("--catalog", {"streams": [{**USERS, "tap_stream_id": "news_items"}]},
      "--catalog FILE: streams[0].tap_stream_id must be one of admins, companies"),
     ("--catalog", {"streams": [{**USERS, "metadata": [{"breadcrumb": "users", "metadata": {}}]}]},
      '--catalog FILE: streams[0].metadata[0].breadcrumb must be an array, not "users"'),

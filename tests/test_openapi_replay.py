@@ -27,7 +27,7 @@ VERSION = "2.11"
 CONVERSATION_WRITES = "conversation writes are not modelled: the connectors only read conversations"
 HELP_CENTER = "help center content (articles, collections, help centers) is not modelled"
 NEWS = "news items and newsfeeds are not modelled"
-TICKETS = "tickets and ticket types are not modelled"
+TICKETS = "ticket writes are not modelled: the connectors only read tickets"
 NOT_SERVED = {
     "put /admins/{admin_id}/away": "admins' away mode is not writable in the sandbox",
     "get /articles": HELP_CENTER, "post /articles": HELP_CENTER,
@@ -83,12 +83,11 @@ NOT_SERVED = {
     "post /phone_call_redirects": "phone call redirects are not modelled",
     "post /ticket_types/{ticket_type_id}/attributes": TICKETS,
     "put /ticket_types/{ticket_type_id}/attributes/{attribute_id}": TICKETS,
-    "get /ticket_types": TICKETS, "post /ticket_types": TICKETS,
+    "post /ticket_types": TICKETS,
     "get /ticket_types/{ticket_type_id}": TICKETS, "put /ticket_types/{ticket_type_id}": TICKETS,
     "post /tickets/{ticket_id}/reply": TICKETS, "post /tickets/{ticket_id}/tags": TICKETS,
     "delete /tickets/{ticket_id}/tags/{tag_id}": TICKETS, "post /tickets": TICKETS,
-    "put /tickets/{ticket_id}": TICKETS, "get /tickets/{ticket_id}": TICKETS,
-    "post /tickets/search": TICKETS,
+    "put /tickets/{ticket_id}": TICKETS,
     "put /visitors": "visitors are not modelled", "get /visitors": "visitors are not modelled",
     "post /visitors/convert": "visitors are not modelled",
 }
@@ -204,6 +203,7 @@ class Workspace:
             "team_id": lambda: ws.teams.ordered()[0]["id"],
             "tag_id": lambda: ws.tags.ordered()[0]["id"],
             "segment_id": lambda: ws.segments.ordered()[0]["id"],
+            "ticket_id": lambda: ws.tickets.ordered()[0]["id"],
         }
         return lookups[name]()
 
