@@ -21,6 +21,9 @@ COUNT_VARIANTS = (("conversation", None), ("conversation", "admin"), ("user", "t
                   ("company", "user"))
 
 
+ACTIVITY_WINDOW_S = 30 * 86400  # activity log windows: a month of teammates' sign-ins is small
+
+
 @dataclass(frozen=True)
 class ListRequest:
     """One GET of a small list: its path, parameters and fields the tap adds to each record."""
@@ -61,6 +64,9 @@ class Generation:
 
     def tickets(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:
         raise NotImplementedError  # tickets exist from 2.x on; discovery leaves the stream out
+
+    def activity_logs(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:
+        raise NotImplementedError  # 2.x only; discovery leaves the stream out
 
     def count_rows(self, stream: SchemaStream) -> Iterator[dict]:
         """Rows of every /counts variant."""
@@ -197,6 +203,11 @@ class V2(Generation):
     def tickets(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:
         yield from readers.search(stream, "/tickets/search", "tickets", [], bounds,
                                   stream.page_size, stream.max_workers)
+
+    @override
+    def activity_logs(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:
+        yield from readers.created_windows(stream, "/admins/activity_logs", "activity_logs",
+                                           bounds, ACTIVITY_WINDOW_S, stream.page_size)
 
     @override
     def count_rows(self, stream: SchemaStream) -> Iterator[dict]:

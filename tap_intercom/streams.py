@@ -303,7 +303,21 @@ class TicketStatesStream(ListStream):
         return (tickets.ticket_state(r) for r in super().get_records(context))
 
 
+class ActivityLogsStream(IncrementalStream):
+    """Teammates' activity (2.x), read in creation-time windows, ascending."""
+
+    name = "activity_logs"
+    primary_keys = ("id",)
+    replication_key = "created_at"
+    is_sorted = True
+    min_api_version = "2.0"
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        return self.generation.activity_logs(self, self.bounds(context))
+
+
 STREAM_TYPES = (UsersStream, ContactsStream, CompaniesStream, ConversationsStream,
                 ConversationPartsStream, TagsStream, SegmentsStream, AdminsStream, TeamsStream,
                 DataAttributesStream, CountsStream, TicketsStream, TicketPartsStream,
-                TicketTypesStream, TicketStatesStream)
+                TicketTypesStream, TicketStatesStream, ActivityLogsStream)

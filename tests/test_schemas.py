@@ -25,7 +25,7 @@ VERSIONS = {"v1": "1.4", "v2": "2.11"}
 STREAMS = ("users", "contacts", "companies", "conversations", "conversation_parts", "tags",
            "segments", "admins", "teams", "data_attributes", "counts")
 TICKET_STREAMS = ("tickets", "ticket_parts", "ticket_types", "ticket_states")  # 2.x only
-STREAMS_OF = {"v1": STREAMS, "v2": STREAMS + TICKET_STREAMS}
+STREAMS_OF = {"v1": STREAMS, "v2": (*STREAMS, *TICKET_STREAMS, "activity_logs")}
 PAIRS = [(g, s) for g in sorted(STREAMS_OF) for s in STREAMS_OF[g]]
 PRIMARY_KEYS = {
     "users": ["id"], "contacts": ["id"], "companies": ["id"], "conversations": ["id"],
@@ -33,7 +33,7 @@ PRIMARY_KEYS = {
     "admins": ["id"], "teams": ["id"], "data_attributes": ["model", "full_name"],
     "counts": ["taken_at", "entity", "breakdown", "item"],
     "tickets": ["id"], "ticket_parts": ["ticket_id", "id"], "ticket_types": ["id"],
-    "ticket_states": ["id"],
+    "ticket_states": ["id"], "activity_logs": ["id"],
 }
 NULLABLE_KEYS: set[tuple[str, str]] = set()  # every primary key column is non-null
 SNAPSHOT_OF = {"users": "users", "contacts": "leads", "companies": "companies",
@@ -198,6 +198,9 @@ class Served:
         out["conversations"], out["conversation_parts"] = self.conversations()
         if self.generation == "v2":
             out.update(self.tickets())
+            out["activity_logs"] = self.get("/admins/activity_logs?created_at_after=0"
+                                            "&per_page=150")["activity_logs"]
+            out["activity_logs"] += self.snapshot("activity_logs")
         return out
 
     def tickets(self) -> dict[str, list[Record]]:

@@ -32,6 +32,7 @@ RENDERERS = {
     "teams": (render_v1.team, render_v2.team),
     "data_attributes": (render_v1.data_attribute, render_v2.data_attribute),
     "events": (render_v1.event, render_v1.event),
+    "activity_logs": (None, render_v2.activity_log),
     "tickets": (None, render_tickets.ticket),
     "ticket_types": (None, render_tickets.ticket_type),
     "ticket_states": (None, lambda ws, r: render_tickets.ticket_state(r)),
