@@ -407,7 +407,7 @@ def created_windows(source: Source, path: str, key: str, bounds: Bounds, span: i
     """
     upper = bounds.upper
     lower = bounds.lower if bounds.lower is not None else 0
-    cuts = []
+    cuts: list[int] = []
     start = upper - span + 1
     while start > lower and len(cuts) < MAX_WINDOWS:  # older history: one first window
         cuts.append(start)
