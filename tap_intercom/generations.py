@@ -68,6 +68,12 @@ class Generation:
     def activity_logs(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:
         raise NotImplementedError  # 2.x only; discovery leaves the stream out
 
+    def changed_contacts(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:
+        raise NotImplementedError  # notes are read per 2.x contact; discovery leaves them out
+
+    def notes_of(self, stream: SchemaStream, contact_id: str) -> list[dict]:
+        raise NotImplementedError
+
     def count_rows(self, stream: SchemaStream) -> Iterator[dict]:
         """Rows of every /counts variant."""
         yield from count_rows(stream.fetch("GET", "/counts"), None, None)
@@ -203,6 +209,30 @@ class V2(Generation):
     def tickets(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:
         yield from readers.search(stream, "/tickets/search", "tickets", [], bounds,
                                   stream.page_size, stream.max_workers)
+
+    @override
+    def changed_contacts(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:
+        """Users and leads changed within `bounds`, ascending by updated_at."""
+        yield from readers.search(stream, "/contacts/search", "data", [], bounds,
+                                  stream.page_size, stream.max_workers)
+
+    @override
+    def notes_of(self, stream: SchemaStream, contact_id: str) -> list[dict]:
+        """Every note of a contact, page by page; none when the contact is gone (404)."""
+        notes: list[dict] = []
+        page, pages = 1, 1
+        while page <= pages:
+            try:
+                body = stream.fetch("GET", f"/contacts/{contact_id}/notes",
+                                    params={"page": page, "per_page": stream.page_size})
+            except NotFoundError:
+                stream.logger.warning("notes: contact %s is gone (404); its notes are skipped",
+                                      contact_id)
+                return []
+            notes += body.get("data") or []
+            pages = int((body.get("pages") or {}).get("total_pages") or 0)
+            page += 1
+        return notes
 
     @override
     def activity_logs(self, stream: SchemaStream, bounds: Bounds) -> Iterator[dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 import typing as t
 from collections.abc import Iterable, Iterator
@@ -303,6 +304,12 @@ class TicketStatesStream(ListStream):
         return (tickets.ticket_state(r) for r in super().get_records(context))
 
 
+class SubscriptionTypesStream(ListStream):
+    name = "subscription_types"
+    primary_keys = ("id",)
+    min_api_version = "2.0"
+
+
 class ActivityLogsStream(IncrementalStream):
     """Teammates' activity (2.x), read in creation-time windows, ascending."""
 
@@ -317,7 +324,34 @@ class ActivityLogsStream(IncrementalStream):
         return self.generation.activity_logs(self, self.bounds(context))
 
 
+class NotesStream(IncrementalStream):
+    """Notes (2.x) of the contacts changed since the bookmark, read `max_workers` at a time.
+
+    The bookmark is the contacts' updated_at: a note is a change of its contact, and the
+    contacts search is ascending, so a run resumes at the first contact not yet read.
+    """
+
+    name = "notes"
+    primary_keys = ("id",)
+    replication_key = "contact_updated_at"
+    is_sorted = True
+    min_api_version = "2.0"
+    STATE_MSG_FREQUENCY = 100
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        contacts = self.generation.changed_contacts(self, self.bounds(context))
+        read = functools.partial(self.generation.notes_of, self)
+        for contact, notes in ordered_map(lambda c: read(c["id"]), contacts, self.max_workers):
+            if isinstance(notes, BaseException):
+                raise notes
+            for note in notes:
+                yield {**note, "contact_id": contact["id"],
+                       "contact_updated_at": contact.get("updated_at")}
+
+
 STREAM_TYPES = (UsersStream, ContactsStream, CompaniesStream, ConversationsStream,
                 ConversationPartsStream, TagsStream, SegmentsStream, AdminsStream, TeamsStream,
                 DataAttributesStream, CountsStream, TicketsStream, TicketPartsStream,
-                TicketTypesStream, TicketStatesStream, ActivityLogsStream)
+                TicketTypesStream, TicketStatesStream, ActivityLogsStream, NotesStream,
+                SubscriptionTypesStream)

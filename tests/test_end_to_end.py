@@ -81,7 +81,8 @@ def test_load_mutate_incremental_load(story) -> None:
     counts = pipeline.row_counts(settings)
     assert set(counts) >= {"users", "contacts", "companies", "conversations", "conversation_parts",
                            "tags", "segments", "admins", "teams", "data_attributes", "counts",
-                           "tickets", "ticket_parts", "ticket_types", "activity_logs"}
+                           "tickets", "ticket_parts", "ticket_types", "activity_logs", "notes",
+                           "subscription_types"}
     assert "ticket_states" not in counts  # 2.16 only; the job reads 2.11
     attributes = {row[0] for row in table(settings, """
         SELECT column_name FROM information_schema.columns

@@ -314,6 +314,12 @@ def search_tickets(c: Client) -> None:
     c.call("POST", "/tickets/search", json=body)
 
 
+def contact_notes(c: Client) -> None:
+    noted = c.ws.notes.ordered()[0]["contact_id"]
+    c.call("GET", f"/contacts/{noted}/notes", params={"per_page": 1})
+    c.call("GET", f"/contacts/{noted}/notes", params={"per_page": 1, "page": 2})
+
+
 def tickets_with_parts(c: Client) -> None:
     """A ticket of each type, the one past the 500-part limit among them."""
     seen: set[str] = set()
@@ -429,6 +435,8 @@ SUCCESS_CASES: dict[str, Case] = {
     "search tickets": Case("POST /tickets/search", 200, search_tickets),
     "get tickets with parts": Case("GET /tickets/{id}", 200, tickets_with_parts),
     "list ticket types": Case("GET /ticket_types", 200, get("/ticket_types")),
+    "notes of a contact, two pages": Case("GET /contacts/{id}/notes", 200, contact_notes),
+    "subscription types": Case("GET /subscription_types", 200, get("/subscription_types")),
     "event summary": Case("GET /events", 200, event_summary),
 }
 
@@ -455,6 +463,8 @@ ERROR_CASES: dict[str, Case] = {
     "tag not found": Case("GET /tags/{id}", 404, get("/tags/1")),
     "segment not found": Case("GET /segments/{id}", 404, get(f"/segments/{MISSING_ID}")),
     "team not found": Case("GET /teams/{id}", 404, get("/teams/1")),
+    "notes of missing contact": Case("GET /contacts/{id}/notes", 404,
+                                     get(f"/contacts/{MISSING_ID}/notes")),
 }
 
 # Every route the 2.11 description answers with a documented 401, tried with a bad token.
@@ -468,7 +478,7 @@ UNAUTHORISED_ROUTES = (
     "GET /tags", "GET /tags/{id}", "GET /segments", "GET /segments/{id}", "GET /admins",
     "GET /admins/activity_logs", "GET /admins/{id}", "GET /teams",
     "GET /teams/{id}", "GET /data_attributes", "POST /events", "GET /events",
-    "GET /tickets/{id}", "GET /ticket_types",
+    "GET /tickets/{id}", "GET /ticket_types", "GET /subscription_types",
 )
 
 

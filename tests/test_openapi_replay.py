@@ -42,14 +42,12 @@ NOT_SERVED = {
     "post /contacts/{contact_id}/companies": "attaching companies is done through the 1.x and "
                                              "company upserts, not this endpoint",
     "delete /contacts/{contact_id}/companies/{company_id}": "detaching a company is not modelled",
-    "get /contacts/{contact_id}/notes": "notes are not modelled",
     "post /contacts/{contact_id}/notes": "notes are not modelled",
     "get /notes/{note_id}": "notes are not modelled",
     "get /contacts/{contact_id}/subscriptions": "subscription types are not modelled",
     "post /contacts/{contact_id}/subscriptions": "subscription types are not modelled",
     "delete /contacts/{contact_id}/subscriptions/{subscription_id}":
         "subscription types are not modelled",
-    "get /subscription_types": "subscription types are not modelled",
     "post /contacts/{contact_id}/tags": "tagging is not writable in the sandbox",
     "delete /contacts/{contact_id}/tags/{tag_id}": "tagging is not writable in the sandbox",
     "post /tags": "tagging is not writable in the sandbox",

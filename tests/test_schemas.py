@@ -25,7 +25,8 @@ VERSIONS = {"v1": "1.4", "v2": "2.11"}
 STREAMS = ("users", "contacts", "companies", "conversations", "conversation_parts", "tags",
            "segments", "admins", "teams", "data_attributes", "counts")
 TICKET_STREAMS = ("tickets", "ticket_parts", "ticket_types", "ticket_states")  # 2.x only
-STREAMS_OF = {"v1": STREAMS, "v2": (*STREAMS, *TICKET_STREAMS, "activity_logs")}
+STREAMS_OF = {"v1": STREAMS, "v2": (*STREAMS, *TICKET_STREAMS, "activity_logs", "notes",
+                                   "subscription_types")}
 PAIRS = [(g, s) for g in sorted(STREAMS_OF) for s in STREAMS_OF[g]]
 PRIMARY_KEYS = {
     "users": ["id"], "contacts": ["id"], "companies": ["id"], "conversations": ["id"],
@@ -33,7 +34,8 @@ PRIMARY_KEYS = {
     "admins": ["id"], "teams": ["id"], "data_attributes": ["model", "full_name"],
     "counts": ["taken_at", "entity", "breakdown", "item"],
     "tickets": ["id"], "ticket_parts": ["ticket_id", "id"], "ticket_types": ["id"],
-    "ticket_states": ["id"], "activity_logs": ["id"],
+    "ticket_states": ["id"], "activity_logs": ["id"], "notes": ["id"],
+    "subscription_types": ["id"],
 }
 NULLABLE_KEYS: set[tuple[str, str]] = set()  # every primary key column is non-null
 SNAPSHOT_OF = {"users": "users", "contacts": "leads", "companies": "companies",
@@ -201,6 +203,9 @@ class Served:
             out["activity_logs"] = self.get("/admins/activity_logs?created_at_after=0"
                                             "&per_page=150")["activity_logs"]
             out["activity_logs"] += self.snapshot("activity_logs")
+            out["notes"] = [{**n, "contact_id": n["contact"]["id"], "contact_updated_at": 0}
+                            for n in self.snapshot("notes")]
+            out["subscription_types"] = self.get("/subscription_types")["data"]
         return out
 
     def tickets(self) -> dict[str, list[Record]]:

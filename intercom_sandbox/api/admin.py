@@ -15,6 +15,7 @@ from intercom_sandbox.api.state import SandboxState
 from intercom_sandbox.config import WorkspaceSize
 from intercom_sandbox.model.errors import invalid, not_found
 from intercom_sandbox.model.faults import parse_rules
+from intercom_sandbox.render import notes as render_notes
 from intercom_sandbox.render import tickets as render_tickets
 from intercom_sandbox.render import v1 as render_v1
 from intercom_sandbox.render import v2 as render_v2
@@ -33,6 +34,8 @@ RENDERERS = {
     "data_attributes": (render_v1.data_attribute, render_v2.data_attribute),
     "events": (render_v1.event, render_v1.event),
     "activity_logs": (None, render_v2.activity_log),
+    "notes": (None, render_notes.note),
+    "subscription_types": (None, render_notes.subscription_type),
     "tickets": (None, render_tickets.ticket),
     "ticket_types": (None, render_tickets.ticket_type),
     "ticket_states": (None, lambda ws, r: render_tickets.ticket_state(r)),

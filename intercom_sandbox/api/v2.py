@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from intercom_sandbox.api import tickets
+from intercom_sandbox.api import notes, tickets
 from intercom_sandbox.api.common import Dialect, endpoint
 from intercom_sandbox.api.responses import (
     flag_param,
@@ -358,4 +358,5 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/events", api.list_events, methods=["GET"]),
         Route("/counts", api.counts_v2, methods=["GET"]),
         *tickets.routes(state),
+        *notes.routes(state),
     ]

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from intercom_sandbox.config import SandboxConfig
+from intercom_sandbox.model.notes import NoteGenerator
 from intercom_sandbox.model.tickets import TicketGenerator
 
 FIRST_NAMES = [
@@ -476,12 +477,14 @@ def generate(config: SandboxConfig) -> dict[str, list[dict]]:
     companies = gen.companies(tags, segments)
     contacts = gen.contacts(companies, tags, segments, admins)
     conversations = gen.conversations(contacts, admins, teams, tags)
+    notes = NoteGenerator(config)
     tickets = TicketGenerator(config)
     ticket_states = tickets.ticket_states()
     ticket_types = tickets.ticket_types(ticket_states)
     return {
         "ticket_states": ticket_states, "ticket_types": ticket_types,
         "tickets": tickets.tickets(ticket_types, ticket_states, contacts, admins, teams),
+        "notes": notes.notes(contacts, admins), "subscription_types": notes.subscription_types(),
         "admins": admins, "teams": teams, "tags": tags, "segments": segments,
         "companies": companies, "contacts": contacts, "conversations": conversations,
         "data_attributes": gen.data_attributes(), "events": gen.events(contacts),

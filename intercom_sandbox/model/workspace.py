@@ -15,17 +15,18 @@ from intercom_sandbox.model.errors import invalid, not_found
 from intercom_sandbox.model.events import EventOperations
 from intercom_sandbox.model.generate import generate
 from intercom_sandbox.model.jobs import JobStore
+from intercom_sandbox.model.notes import NoteOperations
 from intercom_sandbox.model.scroll import ScrollRegistry
 from intercom_sandbox.model.teammates import TeammateOperations
 from intercom_sandbox.model.tickets import TicketOperations
 
 COLLECTIONS = ("contacts", "companies", "conversations", "tags", "segments", "admins", "teams",
                "data_attributes", "events", "activity_logs", "tickets", "ticket_types",
-               "ticket_states")
+               "ticket_states", "notes", "subscription_types")
 
 
 class Workspace(ContactOperations, CompanyOperations, ConversationOperations, EventOperations,
-                TeammateOperations, TicketOperations):
+                TeammateOperations, TicketOperations, NoteOperations):
     """One Intercom app with its data; plain Python, no HTTP."""
 
     def __init__(self, config: SandboxConfig) -> None:
@@ -73,6 +74,8 @@ class Workspace(ContactOperations, CompanyOperations, ConversationOperations, Ev
             pool = self.companies.ordered()
         elif collection in ("conversations", "tickets"):
             pool = getattr(self, collection).ordered()
+        elif collection == "notes":  # a new note on each chosen contact
+            pool = self.live_contacts(role)
         else:
             raise invalid(f"cannot mutate {collection}")
         if ids is not None:
@@ -89,6 +92,11 @@ class Workspace(ContactOperations, CompanyOperations, ConversationOperations, Ev
             if collection == "conversations":
                 self.add_parts(record, parts, now)
                 self.conversations.touch(record["id"])
+                continue
+            if collection == "notes":
+                for _ in range(parts):
+                    self.add_note(record, now)
+                self.contacts.touch(record["id"])
                 continue
             if collection == "tickets":
                 self.add_ticket_parts(record, parts, now)
