@@ -24,6 +24,7 @@ class WorkspaceSize:
     long_conversations: int = 3
     tickets: int = 150
     long_tickets: int = 1
+    articles: int = 40
 
 
 @dataclass

@@ -393,6 +393,19 @@ def search(source: Source, path: str, key: str, base: list[dict], bounds: Bounds
                 yield record
 
 
+# -- 2.x lists paged by number ----------------------------------------------------------------------
+
+
+def numbered_pages(source: Source, path: str, key: str, per_page: int) -> Iterator[dict]:
+    """Every record of a list asked for page by page, up to its `total_pages`."""
+    page, pages = 1, 1
+    while page <= pages:
+        body = source.fetch("GET", path, params={"page": page, "per_page": per_page})
+        yield from body.get(key) or []
+        pages = int((body.get("pages") or {}).get("total_pages") or 0)
+        page += 1
+
+
 # -- 2.x lists filtered by creation time ------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from intercom_client.errors import NotFoundError
 from tap_intercom import tickets
 from tap_intercom.client import IntercomStream
 from tap_intercom.concurrency import ordered_map
-from tap_intercom.readers import Bounds
+from tap_intercom.readers import Bounds, numbered_pages
 from tap_intercom.schema_files import load_schema
 
 if t.TYPE_CHECKING:
@@ -310,6 +310,51 @@ class SubscriptionTypesStream(ListStream):
     min_api_version = "2.0"
 
 
+class PagedListStream(SchemaStream):
+    """A 2.x list paged by number, read in full each run.
+
+    Intercom cannot filter these lists by time, so they are full table: with the SDK's
+    `emit_activate_version_messages` set, a target drops the rows a run no longer saw.
+    """
+
+    list_path = ""
+    integer_ids: tuple[str, ...] = ()  # ids Intercom sends as integers: strings, as elsewhere
+    min_api_version = "2.0"
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        for record in numbered_pages(self, self.list_path, "data", self.page_size):
+            for key in self.integer_ids:
+                value = record.get(key)
+                if isinstance(value, list):
+                    record[key] = [str(v) for v in value]
+                elif value is not None:
+                    record[key] = str(value)
+            yield record
+
+
+class HelpCentersStream(PagedListStream):
+    name = "help_centers"
+    primary_keys = ("id",)
+    list_path = "/help_center/help_centers"
+
+
+class CollectionsStream(PagedListStream):
+    """Help center collections."""
+
+    name = "collections"
+    primary_keys = ("id",)
+    list_path = "/help_center/collections"
+    integer_ids = ("help_center_id",)
+
+
+class ArticlesStream(PagedListStream):
+    name = "articles"
+    primary_keys = ("id",)
+    list_path = "/articles"
+    integer_ids = ("author_id", "parent_id", "parent_ids")
+
+
 class ActivityLogsStream(IncrementalStream):
     """Teammates' activity (2.x), read in creation-time windows, ascending."""
 
@@ -354,4 +399,4 @@ STREAM_TYPES = (UsersStream, ContactsStream, CompaniesStream, ConversationsStrea
                 ConversationPartsStream, TagsStream, SegmentsStream, AdminsStream, TeamsStream,
                 DataAttributesStream, CountsStream, TicketsStream, TicketPartsStream,
                 TicketTypesStream, TicketStatesStream, ActivityLogsStream, NotesStream,
-                SubscriptionTypesStream)
+                SubscriptionTypesStream, HelpCentersStream, CollectionsStream, ArticlesStream)

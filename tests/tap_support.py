@@ -22,6 +22,7 @@ class TapRun:
     records: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
     states: list[dict] = field(default_factory=list)
     schemas: dict[str, dict] = field(default_factory=dict)
+    activated: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     returncode: int | None = None
     stderr: str = ""
 
@@ -93,6 +94,8 @@ def run_tap(config: dict, state: dict | None = None, streams: set[str] | None = 
                     run.states.append(message["value"])
                 elif kind == "SCHEMA":
                     run.schemas[message["stream"]] = message["schema"]
+                elif kind == "ACTIVATE_VERSION":
+                    run.activated[message["stream"]].append(message["version"])
             run.returncode = process.wait(timeout=timeout)
         run.stderr = stderr_path.read_text()
     return run

@@ -82,7 +82,7 @@ def test_load_mutate_incremental_load(story) -> None:
     assert set(counts) >= {"users", "contacts", "companies", "conversations", "conversation_parts",
                            "tags", "segments", "admins", "teams", "data_attributes", "counts",
                            "tickets", "ticket_parts", "ticket_types", "activity_logs", "notes",
-                           "subscription_types"}
+                           "subscription_types", "help_centers", "collections", "articles"}
     assert "ticket_states" not in counts  # 2.16 only; the job reads 2.11
     attributes = {row[0] for row in table(settings, """
         SELECT column_name FROM information_schema.columns

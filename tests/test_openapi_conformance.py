@@ -314,6 +314,11 @@ def search_tickets(c: Client) -> None:
     c.call("POST", "/tickets/search", json=body)
 
 
+def articles_pages(c: Client) -> None:
+    c.call("GET", "/articles", params={"per_page": 25})
+    c.call("GET", "/articles", params={"per_page": 25, "page": 2})
+
+
 def contact_notes(c: Client) -> None:
     noted = c.ws.notes.ordered()[0]["contact_id"]
     c.call("GET", f"/contacts/{noted}/notes", params={"per_page": 1})
@@ -437,6 +442,10 @@ SUCCESS_CASES: dict[str, Case] = {
     "list ticket types": Case("GET /ticket_types", 200, get("/ticket_types")),
     "notes of a contact, two pages": Case("GET /contacts/{id}/notes", 200, contact_notes),
     "subscription types": Case("GET /subscription_types", 200, get("/subscription_types")),
+    "help centers": Case("GET /help_center/help_centers", 200, get("/help_center/help_centers")),
+    "collections, second page": Case("GET /help_center/collections", 200,
+                                     get("/help_center/collections", per_page=3, page=2)),
+    "articles, two pages": Case("GET /articles", 200, articles_pages),
     "event summary": Case("GET /events", 200, event_summary),
 }
 
@@ -479,6 +488,7 @@ UNAUTHORISED_ROUTES = (
     "GET /admins/activity_logs", "GET /admins/{id}", "GET /teams",
     "GET /teams/{id}", "GET /data_attributes", "POST /events", "GET /events",
     "GET /tickets/{id}", "GET /ticket_types", "GET /subscription_types",
+    "GET /help_center/help_centers", "GET /help_center/collections", "GET /articles",
 )
 
 

@@ -25,8 +25,13 @@ VERSIONS = {"v1": "1.4", "v2": "2.11"}
 STREAMS = ("users", "contacts", "companies", "conversations", "conversation_parts", "tags",
            "segments", "admins", "teams", "data_attributes", "counts")
 TICKET_STREAMS = ("tickets", "ticket_parts", "ticket_types", "ticket_states")  # 2.x only
+HELP_CENTER = {"help_centers": "/help_center/help_centers",
+               "collections": "/help_center/collections?per_page=150",
+               "articles": "/articles?per_page=150"}
 STREAMS_OF = {"v1": STREAMS, "v2": (*STREAMS, *TICKET_STREAMS, "activity_logs", "notes",
-                                   "subscription_types")}
+                                   "subscription_types", *HELP_CENTER)}
+STRING_IDS = {"collections": ("help_center_id",),  # sent as integers, emitted as strings
+              "articles": ("author_id", "parent_id", "parent_ids")}
 PAIRS = [(g, s) for g in sorted(STREAMS_OF) for s in STREAMS_OF[g]]
 PRIMARY_KEYS = {
     "users": ["id"], "contacts": ["id"], "companies": ["id"], "conversations": ["id"],
@@ -35,7 +40,8 @@ PRIMARY_KEYS = {
     "counts": ["taken_at", "entity", "breakdown", "item"],
     "tickets": ["id"], "ticket_parts": ["ticket_id", "id"], "ticket_types": ["id"],
     "ticket_states": ["id"], "activity_logs": ["id"], "notes": ["id"],
-    "subscription_types": ["id"],
+    "subscription_types": ["id"], "help_centers": ["id"], "collections": ["id"],
+    "articles": ["id"],
 }
 NULLABLE_KEYS: set[tuple[str, str]] = set()  # every primary key column is non-null
 SNAPSHOT_OF = {"users": "users", "contacts": "leads", "companies": "companies",
@@ -161,6 +167,15 @@ def test_schema_is_valid_and_follows_conventions(generation: str, stream: str) -
 
 # ------------------------------------------------------------------ against the sandbox
 
+
+def string_ids(record: Record, keys: tuple[str, ...]) -> Record:
+    """Integer ids as strings, as the tap emits them."""
+    for key in keys:
+        value = record.get(key)
+        record[key] = ([str(v) for v in value] if isinstance(value, list)
+                       else None if value is None else str(value))
+    return record
+
 class Served:
     """What the sandbox serves in one API generation, collected the way the tap reads it."""
 
@@ -206,6 +221,9 @@ class Served:
             out["notes"] = [{**n, "contact_id": n["contact"]["id"], "contact_updated_at": 0}
                             for n in self.snapshot("notes")]
             out["subscription_types"] = self.get("/subscription_types")["data"]
+            for name, path in HELP_CENTER.items():
+                out[name] = [string_ids(r, STRING_IDS.get(name, ()))
+                             for r in self.get(path)["data"]]
         return out
 
     def tickets(self) -> dict[str, list[Record]]:

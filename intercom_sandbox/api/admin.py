@@ -15,6 +15,7 @@ from intercom_sandbox.api.state import SandboxState
 from intercom_sandbox.config import WorkspaceSize
 from intercom_sandbox.model.errors import invalid, not_found
 from intercom_sandbox.model.faults import parse_rules
+from intercom_sandbox.render import help_center as render_help_center
 from intercom_sandbox.render import notes as render_notes
 from intercom_sandbox.render import tickets as render_tickets
 from intercom_sandbox.render import v1 as render_v1
@@ -36,6 +37,9 @@ RENDERERS = {
     "activity_logs": (None, render_v2.activity_log),
     "notes": (None, render_notes.note),
     "subscription_types": (None, render_notes.subscription_type),
+    "help_centers": (None, render_help_center.help_center),
+    "collections": (None, render_help_center.collection),
+    "articles": (None, render_help_center.article),
     "tickets": (None, render_tickets.ticket),
     "ticket_types": (None, render_tickets.ticket_type),
     "ticket_states": (None, lambda ws, r: render_tickets.ticket_state(r)),

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from intercom_sandbox.config import SandboxConfig
+from intercom_sandbox.model.help_center import HelpCenterGenerator
 from intercom_sandbox.model.notes import NoteGenerator
 from intercom_sandbox.model.tickets import TicketGenerator
 
@@ -478,6 +479,9 @@ def generate(config: SandboxConfig) -> dict[str, list[dict]]:
     contacts = gen.contacts(companies, tags, segments, admins)
     conversations = gen.conversations(contacts, admins, teams, tags)
     notes = NoteGenerator(config)
+    help_center = HelpCenterGenerator(config)
+    help_centers = help_center.help_centers()
+    collections = help_center.collections(help_centers)
     tickets = TicketGenerator(config)
     ticket_states = tickets.ticket_states()
     ticket_types = tickets.ticket_types(ticket_states)
@@ -485,6 +489,8 @@ def generate(config: SandboxConfig) -> dict[str, list[dict]]:
         "ticket_states": ticket_states, "ticket_types": ticket_types,
         "tickets": tickets.tickets(ticket_types, ticket_states, contacts, admins, teams),
         "notes": notes.notes(contacts, admins), "subscription_types": notes.subscription_types(),
+        "help_centers": help_centers, "collections": collections,
+        "articles": help_center.articles(collections, admins),
         "admins": admins, "teams": teams, "tags": tags, "segments": segments,
         "companies": companies, "contacts": contacts, "conversations": conversations,
         "data_attributes": gen.data_attributes(), "events": gen.events(contacts),

@@ -14,6 +14,7 @@ from intercom_sandbox.model.conversations import ConversationOperations
 from intercom_sandbox.model.errors import invalid, not_found
 from intercom_sandbox.model.events import EventOperations
 from intercom_sandbox.model.generate import generate
+from intercom_sandbox.model.help_center import HelpCenterOperations
 from intercom_sandbox.model.jobs import JobStore
 from intercom_sandbox.model.notes import NoteOperations
 from intercom_sandbox.model.scroll import ScrollRegistry
@@ -22,11 +23,12 @@ from intercom_sandbox.model.tickets import TicketOperations
 
 COLLECTIONS = ("contacts", "companies", "conversations", "tags", "segments", "admins", "teams",
                "data_attributes", "events", "activity_logs", "tickets", "ticket_types",
-               "ticket_states", "notes", "subscription_types")
+               "ticket_states", "notes", "subscription_types", "help_centers", "collections",
+               "articles")
 
 
 class Workspace(ContactOperations, CompanyOperations, ConversationOperations, EventOperations,
-                TeammateOperations, TicketOperations, NoteOperations):
+                TeammateOperations, TicketOperations, NoteOperations, HelpCenterOperations):
     """One Intercom app with its data; plain Python, no HTTP."""
 
     def __init__(self, config: SandboxConfig) -> None:
@@ -72,7 +74,7 @@ class Workspace(ContactOperations, CompanyOperations, ConversationOperations, Ev
             pool = self.live_contacts(role)
         elif collection == "companies":
             pool = self.companies.ordered()
-        elif collection in ("conversations", "tickets"):
+        elif collection in ("conversations", "tickets", "articles"):
             pool = getattr(self, collection).ordered()
         elif collection == "notes":  # a new note on each chosen contact
             pool = self.live_contacts(role)
@@ -92,6 +94,9 @@ class Workspace(ContactOperations, CompanyOperations, ConversationOperations, Ev
             if collection == "conversations":
                 self.add_parts(record, parts, now)
                 self.conversations.touch(record["id"])
+                continue
+            if collection == "articles":
+                self.edit_article(record, now)
                 continue
             if collection == "notes":
                 for _ in range(parts):
