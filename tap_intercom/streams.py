@@ -304,6 +304,12 @@ class TicketStatesStream(ListStream):
         return (tickets.ticket_state(r) for r in super().get_records(context))
 
 
+class OfficeHoursSchedulesStream(ListStream):
+    name = "office_hours_schedules"
+    primary_keys = ("id",)
+    min_api_version = "2.16"
+
+
 class SubscriptionTypesStream(ListStream):
     name = "subscription_types"
     primary_keys = ("id",)
@@ -399,4 +405,5 @@ STREAM_TYPES = (UsersStream, ContactsStream, CompaniesStream, ConversationsStrea
                 ConversationPartsStream, TagsStream, SegmentsStream, AdminsStream, TeamsStream,
                 DataAttributesStream, CountsStream, TicketsStream, TicketPartsStream,
                 TicketTypesStream, TicketStatesStream, ActivityLogsStream, NotesStream,
-                SubscriptionTypesStream, HelpCentersStream, CollectionsStream, ArticlesStream)
+                SubscriptionTypesStream, HelpCentersStream, CollectionsStream, ArticlesStream,
+                OfficeHoursSchedulesStream)

@@ -29,7 +29,7 @@ HELP_CENTER = {"help_centers": "/help_center/help_centers",
                "collections": "/help_center/collections?per_page=150",
                "articles": "/articles?per_page=150"}
 STREAMS_OF = {"v1": STREAMS, "v2": (*STREAMS, *TICKET_STREAMS, "activity_logs", "notes",
-                                   "subscription_types", *HELP_CENTER)}
+                                   "subscription_types", *HELP_CENTER, "office_hours_schedules")}
 STRING_IDS = {"collections": ("help_center_id",),  # sent as integers, emitted as strings
               "articles": ("author_id", "parent_id", "parent_ids")}
 PAIRS = [(g, s) for g in sorted(STREAMS_OF) for s in STREAMS_OF[g]]
@@ -41,7 +41,7 @@ PRIMARY_KEYS = {
     "tickets": ["id"], "ticket_parts": ["ticket_id", "id"], "ticket_types": ["id"],
     "ticket_states": ["id"], "activity_logs": ["id"], "notes": ["id"],
     "subscription_types": ["id"], "help_centers": ["id"], "collections": ["id"],
-    "articles": ["id"],
+    "articles": ["id"], "office_hours_schedules": ["id"],
 }
 NULLABLE_KEYS: set[tuple[str, str]] = set()  # every primary key column is non-null
 SNAPSHOT_OF = {"users": "users", "contacts": "leads", "companies": "companies",
@@ -246,6 +246,7 @@ class Served:
                                     for r in body.get("ticket_types") or body.get("data")]
         out["ticket_states"] = [tickets.ticket_state(r)
                                 for r in self.get("/ticket_states")["data"]]
+        out["office_hours_schedules"] = self.get("/office_hours_schedules")["data"]
         self.session.headers["Intercom-Version"] = VERSIONS[self.generation]
         return out
 

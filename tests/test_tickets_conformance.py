@@ -1,4 +1,5 @@
-"""The sandbox's ticket answers for 2.16 validated against Intercom's 2.16 OpenAPI description.
+"""The sandbox's answers served from 2.16 on (tickets' 2.16 shapes, ticket states, office hours
+schedules) validated against Intercom's 2.16 OpenAPI description.
 
 The 2.11 shapes are validated with the other 2.x routes in tests/test_openapi_conformance.py.
 """
@@ -37,8 +38,9 @@ def openapi(sandbox: Sandbox) -> OpenAPI:
     schemas = data["components"]["schemas"]
     for name in sorted(dangling_schema_refs(data) - set(schemas)):
         schemas[name] = {"type": "object", "description": "Missing from the published file."}
-    # Only the ticket paths: elsewhere the 2.16 file has path parameters it never declares.
-    paths = {p: ops for p, ops in data["paths"].items() if p.startswith(("/ticket", "/tickets"))}
+    # Only the paths served from 2.16 on: elsewhere the file has undeclared path parameters.
+    paths = {p: ops for p, ops in data["paths"].items()
+             if p.startswith(("/ticket", "/tickets", "/office_hours_schedules"))}
     return OpenAPI.from_dict({**data, "paths": paths, "servers": [{"url": sandbox.url}]})
 
 
@@ -56,7 +58,7 @@ def test_ticket_answers_match_the_2_16_description(openapi: OpenAPI, sandbox: Sa
     body = {"query": {"field": "updated_at", "operator": ">", "value": 0},
             "pagination": {"per_page": 20}}
     responses = [client.post("/tickets/search", json=body), client.get("/ticket_types"),
-                 client.get("/ticket_states")]
+                 client.get("/ticket_states"), client.get("/office_hours_schedules")]
     long_ticket = next(t for t in sandbox.state.workspace.tickets.ordered()
                        if len(t["parts"]) > 500)
     responses += [client.get(f"/tickets/{t['id']}") for t in
@@ -67,3 +69,4 @@ def test_ticket_answers_match_the_2_16_description(openapi: OpenAPI, sandbox: Sa
     assert isinstance(responses[0].json()["tickets"][0]["ticket_state"], dict)
     assert responses[1].json()["data"]
     assert SandboxClient(sandbox, "2.11").get("/ticket_states").status_code == 404
+    assert SandboxClient(sandbox, "2.11").get("/office_hours_schedules").status_code == 404

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from intercom_sandbox.api.common import endpoint
+from intercom_sandbox.api.office_hours import office_hours_schedule
 from intercom_sandbox.api.responses import json_body, json_response
 from intercom_sandbox.api.state import SandboxState
 from intercom_sandbox.config import WorkspaceSize
@@ -40,6 +41,7 @@ RENDERERS = {
     "help_centers": (None, render_help_center.help_center),
     "collections": (None, render_help_center.collection),
     "articles": (None, render_help_center.article),
+    "office_hours_schedules": (None, office_hours_schedule),
     "tickets": (None, render_tickets.ticket),
     "ticket_types": (None, render_tickets.ticket_type),
     "ticket_states": (None, lambda ws, r: render_tickets.ticket_state(r)),

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from intercom_sandbox.api import help_center, notes, tickets
+from intercom_sandbox.api import help_center, notes, office_hours, tickets
 from intercom_sandbox.api.common import Dialect, endpoint
 from intercom_sandbox.api.responses import (
     flag_param,
@@ -360,4 +360,5 @@ def routes(state: SandboxState) -> list[Route]:
         *tickets.routes(state),
         *notes.routes(state),
         *help_center.routes(state),
+        *office_hours.routes(state),
     ]

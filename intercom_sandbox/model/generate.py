@@ -9,6 +9,7 @@ from typing import Any
 from intercom_sandbox.config import SandboxConfig
 from intercom_sandbox.model.help_center import HelpCenterGenerator
 from intercom_sandbox.model.notes import NoteGenerator
+from intercom_sandbox.model.office_hours import office_hours_schedules
 from intercom_sandbox.model.tickets import TicketGenerator
 
 FIRST_NAMES = [
@@ -491,6 +492,7 @@ def generate(config: SandboxConfig) -> dict[str, list[dict]]:
         "notes": notes.notes(contacts, admins), "subscription_types": notes.subscription_types(),
         "help_centers": help_centers, "collections": collections,
         "articles": help_center.articles(collections, admins),
+        "office_hours_schedules": office_hours_schedules(config),
         "admins": admins, "teams": teams, "tags": tags, "segments": segments,
         "companies": companies, "contacts": contacts, "conversations": conversations,
         "data_attributes": gen.data_attributes(), "events": gen.events(contacts),

@@ -24,7 +24,7 @@ from intercom_sandbox.model.tickets import TicketOperations
 COLLECTIONS = ("contacts", "companies", "conversations", "tags", "segments", "admins", "teams",
                "data_attributes", "events", "activity_logs", "tickets", "ticket_types",
                "ticket_states", "notes", "subscription_types", "help_centers", "collections",
-               "articles")
+               "articles", "office_hours_schedules")
 
 
 class Workspace(ContactOperations, CompanyOperations, ConversationOperations, EventOperations,
