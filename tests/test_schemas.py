@@ -48,7 +48,7 @@ SNAPSHOT_OF = {"users": "users", "contacts": "leads", "companies": "companies",
                "conversations": "conversations", "tags": "tags", "segments": "segments",
                "admins": "admins", "teams": "teams", "data_attributes": "data_attributes"}
 # Fields Intercom types as integers although they are ids (everything else named id is a string).
-INTEGER_IDS = {"owner_id", "admin_assignee_id", "team_assignee_id", "team_ids", "admin_ids",
+INTEGER_IDS = {"owner_id", "admin_assignee_id", "team_assignee_id", "team_ids", "admin_ids", "team_id",
                "primary_team_ids", "secondary_team_ids", "primary_admin_ids", "secondary_admin_ids"}
 DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
 OPEN_OBJECT = {"type": ["object", "null"], "properties": {}, "additionalProperties": True}
@@ -215,6 +215,7 @@ class Served:
         out["conversations"], out["conversation_parts"] = self.conversations()
         if self.generation == "v2":
             out.update(self.tickets())
+            out["conversations"] += out.pop("conversations_2_16")
             out["activity_logs"] = self.get("/admins/activity_logs?created_at_after=0"
                                             "&per_page=150")["activity_logs"]
             out["activity_logs"] += self.snapshot("activity_logs")
@@ -229,6 +230,7 @@ class Served:
     def tickets(self) -> dict[str, list[Record]]:
         """Ticket records and parts as the tap shapes them, in the 2.11 and the 2.16 shapes."""
         out: dict[str, list[Record]] = {name: [] for name in TICKET_STREAMS}
+        out["conversations_2_16"] = []
         for version in ("2.11", "2.16"):
             self.session.headers["Intercom-Version"] = version
             for listed in self.snapshot("tickets"):
@@ -247,6 +249,11 @@ class Served:
         out["ticket_states"] = [tickets.ticket_state(r)
                                 for r in self.get("/ticket_states")["data"]]
         out["office_hours_schedules"] = self.get("/office_hours_schedules")["data"]
+        out["conversations_2_16"] = [  # with the statistics 2.16 adds
+            {**c, "parts_total_count": 0, "parts_returned_count": 0} for c in self.session.post(
+                self.url + "/conversations/search", timeout=30, json={
+                    "query": {"field": "updated_at", "operator": ">", "value": 0},
+                    "pagination": {"per_page": 150}}).json()["conversations"]]
         self.session.headers["Intercom-Version"] = VERSIONS[self.generation]
         return out
 
@@ -314,6 +321,8 @@ def test_sandbox_exercises_the_nested_shapes(served: dict[str, dict[str, list[Re
     assert any(t["parts_total_count"] > t["parts_returned_count"] for t in v2["tickets"])
     assert any(p.get("previous_ticket_state") for p in v2["ticket_parts"])
     assert any(t.get("ticket_state_id") for t in v2["tickets"])
+    assert any(c["statistics"].get("assigned_team_first_response_time_in_office_hours")
+               for c in v2["conversations"])
     assert any(t["ticket_state_ids"] for t in v2["ticket_types"])
 
 

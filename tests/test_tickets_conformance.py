@@ -1,5 +1,6 @@
-"""The sandbox's answers served from 2.16 on (tickets' 2.16 shapes, ticket states, office hours
-schedules) validated against Intercom's 2.16 OpenAPI description.
+"""The sandbox's answers for versions described by 2.16 (tickets' 2.16 shapes, ticket states,
+office hours schedules, conversations' 2.16 statistics) validated against Intercom's 2.16 OpenAPI
+description.
 
 The 2.11 shapes are validated with the other 2.x routes in tests/test_openapi_conformance.py.
 """
@@ -14,6 +15,7 @@ import requests
 import yaml
 from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
+from openapi_schema_validator import OAS30Validator
 
 from intercom_sandbox import Sandbox, SandboxConfig
 from tests.conftest import SMALL, SandboxClient
@@ -30,7 +32,8 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture(scope="module")
-def openapi(sandbox: Sandbox) -> OpenAPI:
+def spec() -> dict:
+    """The 2.16 description, its dangling references patched in memory."""
     if not SPEC_PATH.is_file():
         pytest.skip(f"Intercom's OpenAPI description is not at {SPEC_PATH}")
     with SPEC_PATH.open(encoding="utf-8") as fh:
@@ -38,6 +41,12 @@ def openapi(sandbox: Sandbox) -> OpenAPI:
     schemas = data["components"]["schemas"]
     for name in sorted(dangling_schema_refs(data) - set(schemas)):
         schemas[name] = {"type": "object", "description": "Missing from the published file."}
+    return data
+
+
+@pytest.fixture(scope="module")
+def openapi(spec: dict, sandbox: Sandbox) -> OpenAPI:
+    data = spec
     # Only the paths served from 2.16 on: elsewhere the file has undeclared path parameters.
     paths = {p: ops for p, ops in data["paths"].items()
              if p.startswith(("/ticket", "/tickets", "/office_hours_schedules"))}
@@ -63,6 +72,7 @@ def test_ticket_answers_match_the_2_16_description(openapi: OpenAPI, sandbox: Sa
                        if len(t["parts"]) > 500)
     responses += [client.get(f"/tickets/{t['id']}") for t in
                   [*sandbox.state.workspace.tickets.ordered()[:5], long_ticket]]
+
     problems = [f"{r.request.method} {r.request.path_url}: {line}" for r in responses
                 for line in valid(openapi, r)]
     assert not problems, "\n".join(problems)
@@ -70,3 +80,26 @@ def test_ticket_answers_match_the_2_16_description(openapi: OpenAPI, sandbox: Sa
     assert responses[1].json()["data"]
     assert SandboxClient(sandbox, "2.11").get("/ticket_states").status_code == 404
     assert SandboxClient(sandbox, "2.11").get("/office_hours_schedules").status_code == 404
+
+
+@pytest.mark.parametrize("version", ["2.12", "2.16"])
+def test_conversation_statistics_match_the_2_16_description(spec: dict, sandbox: Sandbox,
+                                                             version: str) -> None:
+    """The statistics object alone: the rest of a conversation keeps 2.11's shape."""
+    client = SandboxClient(sandbox, version)
+    body = {"query": {"field": "updated_at", "operator": ">", "value": 0},
+            "pagination": {"per_page": 150}}
+    listed = client.post("/conversations/search", json=body).json()["conversations"]
+    single = [client.get(f"/conversations/{c['id']}").json() for c in listed[:10]]
+    statistics = [c["statistics"] for c in [*listed, *single]]
+    validator = OAS30Validator({"$ref": "#/components/schemas/conversation_statistics",
+                                "components": spec["components"]})
+    problems = {error.message[:160] for s in statistics for error in validator.iter_errors(s)}
+    assert not problems, "\n".join(sorted(problems))
+    assert any("handling_time" in s and "adjusted_handling_time" in s for s in statistics)
+    assert any(s["assigned_team_first_response_time_in_office_hours"] for s in statistics)
+    assert all(s["assigned_team_first_response_time_in_office_hours"][0]["response_time"]
+               <= s["assigned_team_first_response_time"][0]["response_time"]
+               for s in statistics if s["assigned_team_first_response_time_in_office_hours"])
+    old = SandboxClient(sandbox, "2.11").get(f"/conversations/{listed[0]['id']}").json()
+    assert "handling_time" not in old["statistics"]

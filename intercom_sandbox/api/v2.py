@@ -18,8 +18,10 @@ from intercom_sandbox.api.responses import (
     timestamp_param,
 )
 from intercom_sandbox.api.state import SandboxState
+from intercom_sandbox.api.tickets import described_2_11
 from intercom_sandbox.model.errors import invalid, not_found
 from intercom_sandbox.render import v2 as render
+from intercom_sandbox.render.statistics import conversation_2_16
 
 CONTACT_FIELDS = ("role", "external_id", "email", "phone", "name", "avatar", "signed_up_at",
                   "last_seen_at", "owner_id", "unsubscribed_from_emails", "custom_attributes")
@@ -218,11 +220,22 @@ class V2(Dialect):
 
     # -- conversations ---------------------------------------------------------------------------
 
-    def conversations_page(self, rows: list[dict], total: int, pages: dict) -> Response:
+    def conversations_page(self, rows: list[dict], total: int, pages: dict,
+                           request: Request) -> Response:
+        if described_2_11(request):
+            items = self.encode("conversations", rows, render.conversation)
+        else:  # not cached: versions described by 2.16 add statistics
+            items = [orjson.dumps(conversation_2_16(self.ws, r)) for r in rows]
         return raw_json(list_body({"type": "conversation.list", "total_count": total},
-                                  "conversations",
-                                  self.encode("conversations", rows, render.conversation),
-                                  {"pages": pages}))
+                                  "conversations", items, {"pages": pages}))
+
+    @endpoint
+    async def get_conversation(self, request: Request) -> Response:
+        """2.11's answer, or from 2.12 on the same with the statistics 2.16 describes."""
+        if described_2_11(request) or request.query_params.get("display_as") == "plaintext":
+            return await super().get_conversation(request)
+        record = self.ws.conversation(request.path_params["id"])
+        return raw_json(orjson.dumps(conversation_2_16(self.ws, record, with_parts=True)))
 
     @endpoint
     async def list_conversations(self, request: Request) -> Response:
@@ -235,13 +248,13 @@ class V2(Dialect):
             self.ws.conversations, self.ws.conversations.ordered, ("conversations", sort),
             per_page, request.query_params.get("starting_after"),
             sort_getter=lambda c: c[sort], descending=descending)
-        return self.conversations_page(rows, total, pages)
+        return self.conversations_page(rows, total, pages, request)
 
     @endpoint
     async def search_conversations(self, request: Request) -> Response:
         rows, total, pages = self.search(await json_body(request), "conversation",
                                          self.ws.conversations, self.ws.conversations.ordered, 20)
-        return self.conversations_page(rows, total, pages)
+        return self.conversations_page(rows, total, pages, request)
 
     # -- workspace lists -------------------------------------------------------------------------
 
