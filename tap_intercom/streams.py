@@ -25,7 +25,7 @@ DAY = 86400
 class SchemaStream(IntercomStream):
     """A stream whose schema is the file for its name and the run's API generation."""
 
-    min_api_version = "1.0"  # discovery leaves the stream out on older versions
+    min_api_version: str | None = None  # the oldest api_version that serves it; None for any
 
     def __init__(self, tap: t.Any, schema: dict | None = None, **kwargs: t.Any) -> None:
         super().__init__(tap, schema=schema or load_schema(tap.generation.number, self.name),

@@ -74,12 +74,12 @@ class TapIntercom(OneLineFailures, Tap):
 
     def available(self, stream_type: type[SchemaStream]) -> bool:
         """Whether the configured api_version has the stream; one log line when it does not."""
-        version = self.config["api_version"]
-        if version_key(version) >= version_key(stream_type.min_api_version):
+        version, needed = self.config["api_version"], stream_type.min_api_version
+        if needed is None or version_key(version) >= version_key(needed):
             return True
         name = stream_type.name  # type: ignore[misc]  # a class attribute on every stream here
-        self.logger.info("stream %s left out: it needs api_version %s or newer (configured: %s)",
-                         name, stream_type.min_api_version, version)
+        self.logger.info("%s: left out; it needs api_version %s or newer (configured: %s)",
+                         name, needed, version)
         return False
 
     @override

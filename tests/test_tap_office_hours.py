@@ -20,7 +20,7 @@ def test_office_hours_schedules_on_2_16_and_left_out_before(sandbox: Sandbox) ->
     older = run_tap(tap_config(sandbox, "2.11"))
     assert older.returncode == 0, older.stderr[-2000:]
     assert "office_hours_schedules" not in older.records
-    assert "stream office_hours_schedules left out: it needs api_version 2.16" in older.stderr
+    assert "office_hours_schedules: left out; it needs api_version 2.16" in older.stderr
 
 
 def test_conversations_carry_the_2_16_statistics_typed(sandbox: Sandbox) -> None:
