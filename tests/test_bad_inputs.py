@@ -53,7 +53,7 @@ TAP_FILES = [
     ("--catalog", NOT_JSON, "--catalog FILE is not JSON: Expecting property name"),
     ("--catalog", MISSING, "cannot read --catalog FILE: No such file or directory"),
     ("--catalog", {"streams": [{**USERS, "tap_stream_id": "news_items"}]},
-     "--catalog FILE: streams[0].tap_stream_id must be one of admins, companies"),
+     "--catalog FILE: streams[0].tap_stream_id must be one of activity_logs, admins"),
     ("--catalog", {"streams": [{**USERS, "metadata": [{"breadcrumb": "users", "metadata": {}}]}]},
      '--catalog FILE: streams[0].metadata[0].breadcrumb must be an array, not "users"'),
     ("--catalog", {"streams": [{"tap_stream_id": "users"}]},
