@@ -36,6 +36,10 @@ NOT_IN_SPEC = {
     "GET /counts": "the 2.11 description has no /counts path (it was dropped after 1.x)",
     "GET /events": "the non-summary event.list is undocumented: the only 200 schema is "
                    "data_event_summary (the summary=true case is covered)",
+    "GET /ticket_states": "2.16 only; validated against the 2.16 description in "
+                          "tests/test_tickets_conformance.py",
+    "GET /office_hours_schedules": "2.16 only; validated against the 2.16 description in "
+                                   "tests/test_tickets_conformance.py",
 }
 
 
@@ -326,6 +330,36 @@ def activity_logs(c: Client) -> None:
                    "starting_after": first["pages"]["next"]["starting_after"]})
 
 
+def search_tickets(c: Client) -> None:
+    attribute = next(a for t in c.ws.ticket_types.ordered() for a in t["attributes"]
+                     if a["data_type"] == "integer")
+    query = {"operator": "AND", "value": [
+        {"field": "updated_at", "operator": ">", "value": 0},
+        {"operator": "OR", "value": [
+            {"field": "state", "operator": "!=", "value": "resolved"},
+            {"field": f"ticket_attribute.{attribute['id']}", "operator": ">", "value": 10}]},
+    ]}
+    body = {"query": query, "sort": {"field": "updated_at", "order": "ascending"},
+            "pagination": {"per_page": 10}}
+    first = c.call("POST", "/tickets/search", json=body).json()
+    body["pagination"]["starting_after"] = first["pages"]["next"]["starting_after"]
+    c.call("POST", "/tickets/search", json=body)
+
+
+def articles_pages(c: Client) -> None:
+    c.call("GET", "/articles", params={"per_page": 25})
+    c.call("GET", "/articles", params={"per_page": 25, "page": 2})
+
+
+def tickets_with_parts(c: Client) -> None:
+    """A ticket of each type, the one past the 500-part limit among them."""
+    seen: set[str] = set()
+    for record in c.ws.tickets.ordered():
+        if record["ticket_type_id"] not in seen or len(record["parts"]) > 500:
+            seen.add(record["ticket_type_id"])
+            c.call("GET", f"/tickets/{record['id']}")
+
+
 def get(path: str | Callable[[Client], str], **params: Any) -> Callable[[Client], None]:
     """A case that GETs one path, given as a string or computed from the workspace."""
     def run(c: Client) -> None:
@@ -344,6 +378,11 @@ def send(method: str, path: str | Callable[[Client], str], body: object = None
 def contact_with(key: str) -> Callable[[Client], str]:
     """The id of the first contact with a non-empty `key` (tags, companies, segments)."""
     return lambda c: c.contact_id(lambda r: bool(r[key]))
+
+
+def contact_with_notes(c: Client) -> str:
+    """The id of the first live contact with notes (the workspace keeps notes apart)."""
+    return c.contact_id(lambda r: bool(c.ws.notes_of(r["id"])))
 
 
 def first_company_with(key: str) -> Callable[[Client], str]:
@@ -380,10 +419,10 @@ SUCCESS_CASES: dict[str, Case] = {
                               get(lambda c: f"/contacts/{contact_with('company_ids')(c)}"
                                   "/companies")),
     "contact notes": Case("GET /contacts/{id}/notes", 200,
-                          get(lambda c: f"/contacts/{contact_with('notes')(c)}/notes")),
+                          get(lambda c: f"/contacts/{contact_with_notes(c)}/notes")),
     "contact notes, a later page": Case(
         "GET /contacts/{id}/notes", 200,
-        get(lambda c: f"/contacts/{contact_with('notes')(c)}/notes?per_page=2&page=2")),
+        get(lambda c: f"/contacts/{contact_with_notes(c)}/notes?per_page=2&page=2")),
     "contact segments": Case("GET /contacts/{id}/segments", 200,
                              get(lambda c: f"/contacts/{contact_with('segment_ids')(c)}"
                                  "/segments")),
@@ -436,6 +475,14 @@ SUCCESS_CASES: dict[str, Case] = {
                                                include_archived="true"))
        for model in ("contact", "company", "conversation")},
     "submit event": Case("POST /events", 202, submit_event),
+    "search tickets": Case("POST /tickets/search", 200, search_tickets),
+    "get tickets with parts": Case("GET /tickets/{id}", 200, tickets_with_parts),
+    "list ticket types": Case("GET /ticket_types", 200, get("/ticket_types")),
+    "subscription types": Case("GET /subscription_types", 200, get("/subscription_types")),
+    "help centers": Case("GET /help_center/help_centers", 200, get("/help_center/help_centers")),
+    "collections, second page": Case("GET /help_center/collections", 200,
+                                     get("/help_center/collections", per_page=3, page=2)),
+    "articles, two pages": Case("GET /articles", 200, articles_pages),
     "event summary": Case("GET /events", 200, event_summary),
 }
 
@@ -477,6 +524,8 @@ UNAUTHORISED_ROUTES = (
     "GET /tags", "GET /tags/{id}", "GET /segments", "GET /segments/{id}", "GET /admins",
     "GET /admins/activity_logs", "GET /admins/{id}", "GET /teams",
     "GET /teams/{id}", "GET /data_attributes", "POST /events", "GET /events",
+    "GET /tickets/{id}", "GET /ticket_types", "GET /subscription_types",
+    "GET /help_center/help_centers", "GET /help_center/collections", "GET /articles",
 )
 
 

@@ -1,4 +1,4 @@
-"""singer-sdk's standard tap tests, on both API generations, against a live sandbox."""
+"""singer-sdk's standard tap tests, on both API generations (and 2.16), against a live sandbox."""
 
 from __future__ import annotations
 
@@ -15,4 +15,6 @@ SANDBOX = start_sandbox(scroll_timeout_s=1)
 atexit.register(SANDBOX.stop)
 
 TestTapIntercomV2 = get_tap_test_class(TapIntercom, config=tap_config(SANDBOX, "2.11"))
+# 2.16 adds ticket states, office hours schedules and conversation statistics.
+TestTapIntercomV216 = get_tap_test_class(TapIntercom, config=tap_config(SANDBOX, "2.16"))
 TestTapIntercomV1 = get_tap_test_class(TapIntercom, config=tap_config(SANDBOX, "1.4"))
