@@ -1,28 +1,20 @@
-"""The sandbox's answers for versions described by 2.16 (tickets' 2.16 shapes, ticket states,
-office hours schedules, conversations' 2.16 statistics) validated against Intercom's 2.16 OpenAPI
-description.
+"""Conversations' 2.16 statistics validated against the 2.16 description's
+`conversation_statistics`.
 
-The 2.11 shapes are validated with the other 2.x routes in tests/test_openapi_conformance.py.
+Tickets' 2.11 and 2.16 shapes, ticket states and office hours schedules are validated with the
+other 2.x routes, per version, in tests/test_openapi_conformance.py (NEWER_CASES, NEWER_SHAPES).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import requests
-import yaml
-from openapi_core import OpenAPI
-from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from openapi_schema_validator import OAS30Validator
 
 from intercom_sandbox import Sandbox, SandboxConfig
 from tests.conftest import SMALL, SandboxClient
-from tests.test_openapi_conformance import dangling_schema_refs, schema_messages
-
-SPEC_PATH = (Path(__file__).resolve().parents[1].parent
-             / "shared" / "openapi" / "intercom-api-2.16.yaml")
+from tests.test_openapi_conformance import description
 
 
 @pytest.fixture(scope="module")
@@ -33,53 +25,8 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="module")
 def spec() -> dict:
-    """The 2.16 description, its dangling references patched in memory."""
-    if not SPEC_PATH.is_file():
-        pytest.skip(f"Intercom's OpenAPI description is not at {SPEC_PATH}")
-    with SPEC_PATH.open(encoding="utf-8") as fh:
-        data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    schemas = data["components"]["schemas"]
-    for name in sorted(dangling_schema_refs(data) - set(schemas)):
-        schemas[name] = {"type": "object", "description": "Missing from the published file."}
-    return data
-
-
-@pytest.fixture(scope="module")
-def openapi(spec: dict, sandbox: Sandbox) -> OpenAPI:
-    data = spec
-    # Only the paths served from 2.16 on: elsewhere the file has undeclared path parameters.
-    paths = {p: ops for p, ops in data["paths"].items()
-             if p.startswith(("/ticket", "/tickets", "/office_hours_schedules"))}
-    return OpenAPI.from_dict({**data, "paths": paths, "servers": [{"url": sandbox.url}]})
-
-
-def valid(openapi: OpenAPI, response: requests.Response) -> list[str]:
-    assert response.status_code == 200, response.text[:300]
-    errors = openapi.iter_response_errors(RequestsOpenAPIRequest(response.request),
-                                          RequestsOpenAPIResponse(response))
-    return [line for error in errors for line in schema_messages(error)[:20]]
-
-
-@pytest.mark.parametrize("version", ["2.12", "2.16"])
-def test_ticket_answers_match_the_2_16_description(openapi: OpenAPI, sandbox: Sandbox,
-                                                   version: str) -> None:
-    client = SandboxClient(sandbox, version)
-    body = {"query": {"field": "updated_at", "operator": ">", "value": 0},
-            "pagination": {"per_page": 20}}
-    responses = [client.post("/tickets/search", json=body), client.get("/ticket_types"),
-                 client.get("/ticket_states"), client.get("/office_hours_schedules")]
-    long_ticket = next(t for t in sandbox.state.workspace.tickets.ordered()
-                       if len(t["parts"]) > 500)
-    responses += [client.get(f"/tickets/{t['id']}") for t in
-                  [*sandbox.state.workspace.tickets.ordered()[:5], long_ticket]]
-
-    problems = [f"{r.request.method} {r.request.path_url}: {line}" for r in responses
-                for line in valid(openapi, r)]
-    assert not problems, "\n".join(problems)
-    assert isinstance(responses[0].json()["tickets"][0]["ticket_state"], dict)
-    assert responses[1].json()["data"]
-    assert SandboxClient(sandbox, "2.11").get("/ticket_states").status_code == 404
-    assert SandboxClient(sandbox, "2.11").get("/office_hours_schedules").status_code == 404
+    """The 2.16 description, as the per-version conformance tests load it."""
+    return description("2.16")
 
 
 @pytest.mark.parametrize("version", ["2.12", "2.16"])
