@@ -1,5 +1,7 @@
 """How fast the tap syncs from the sandbox, with no latency and with 100 ms of injected latency.
 
+Phase 3 reads conversations (2.11 and 1.4) with their parts, phase 6 tickets (2.11) with theirs.
+
 Run: .venv/bin/python benchmarks/tap_sync.py [--users 100000] [--window-users 30000]
 """
 
@@ -333,23 +335,24 @@ def window_rows(procs: Processes, server: Server, tap_core: set[int], latency_ms
 
 
 def parts_rows(procs: Processes, server: Server, tap_core: set[int], version: str, workers: int,
-               latency_ms: float) -> list[Row]:
-    """Phase 3: conversations with their parts; details/s against max_workers / latency."""
-    phase = f"3: {latency_ms:.0f} ms, {version} parts"
-    run = run_tap(procs, server, tap_core, version, workers, {"conversations", "conversation_parts"},
-                  sample=True)
-    # Parts are synced inside the parent's loop: both rates use the conversations' duration.
-    details_s = run.rate("conversations")
+               latency_ms: float, parent: str = "conversations", number: str = "3") -> list[Row]:
+    """Phases 3 and 6: conversations or tickets with their parts; details/s against
+    max_workers / latency."""
+    child = f"{parent[:-1]}_parts"
+    phase = f"{number}: {latency_ms:.0f} ms, {version} {child}"
+    run = run_tap(procs, server, tap_core, version, workers, {parent, child}, sample=True)
+    # Parts are synced inside the parent's loop: both rates use the parent's duration.
+    details_s = run.rate(parent)
     ideal = workers / (latency_ms / 1000)
     share = details_s / ideal
     label = f"max_workers {workers}"
     return [
-        Row(phase, f"{label}: conversations/s", f"{details_s:,.1f}",
+        Row(phase, f"{label}: {parent}/s", f"{details_s:,.1f}",
             f"{share:.0%} of {workers}/{latency_ms / 1000:g} s = {ideal:,.0f}/s; goal "
             f"{GOAL_DETAIL_SHARE:.0%}: {verdict(share / GOAL_DETAIL_SHARE)}; "
-            f"{run.records.get('conversations', 0):,} in {run.sync_s.get('conversations', 0):.2f} s"),
-        Row(phase, f"{label}: parts records/s", f"{run.rate('conversation_parts', 'conversations'):,.0f}",
-            f"{run.records.get('conversation_parts', 0):,} parts; wall {run.wall_s:.2f} s; "
+            f"{run.records.get(parent, 0):,} in {run.sync_s.get(parent, 0):.2f} s"),
+        Row(phase, f"{label}: parts records/s", f"{run.rate(child, parent):,.0f}",
+            f"{run.records.get(child, 0):,} parts; wall {run.wall_s:.2f} s; "
             f"{requests_note(run)}; {run.load()}"),
     ]
 
@@ -367,9 +370,11 @@ def latency_rows(procs: Processes, cores: tuple[set[int], set[int]],
         server.set_latency(args.latency_ms)
         rows = [Row("2+3: latency", "sandbox start-up", f"{server.startup_s:.1f} s",
                     f"{args.window_users:,} users over two years, {args.conversations:,} "
-                    f"conversations; latency {args.latency_ms:.0f} ms via PUT /_sandbox/settings; "
+                    f"conversations; latency {args.latency_ms:.0f} ms "
+                    "via PUT /_sandbox/settings; "
                     f"rate limit {NO_THROTTLE:,}/min (never throttles)")]
-        rows += window_rows(procs, server, tap_core, args.latency_ms, args.window_users)
+        if "2" not in args.skip.split(","):
+            rows += window_rows(procs, server, tap_core, args.latency_ms, args.window_users)
         for version in ("2.11", "1.4"):
             for workers in args.parts_workers:
                 rows += parts_rows(procs, server, tap_core, version, workers, args.latency_ms)
@@ -470,6 +475,27 @@ def delete_rows(procs: Processes, cores: tuple[set[int], set[int]],
     return rows
 
 
+# -- phase 6: tickets with their parts at 100 ms latency -----------------------------------------
+
+
+def ticket_rows(procs: Processes, cores: tuple[set[int], set[int]],
+                args: argparse.Namespace) -> list[Row]:
+    """Phase 6: tickets (2.x only) with their parts, on a sandbox of tickets."""
+    server_core, tap_core = cores
+    sizes = {"users": 1000, "leads": 0, "companies": 10, "conversations": 10, "events": 10,
+             "tickets": args.tickets}
+    with tap_sandbox(procs, server_core, sizes) as server:
+        with tempfile.TemporaryDirectory(prefix="tap-bench-") as tmp:
+            catalog(server, "2.11", Path(tmp))
+        server.set_latency(args.latency_ms)
+        rows = [Row("6: latency", "sandbox start-up", f"{server.startup_s:.1f} s",
+                    f"{args.tickets:,} tickets; latency {args.latency_ms:.0f} ms")]
+        for workers in args.parts_workers:
+            rows += parts_rows(procs, server, tap_core, "2.11", workers, args.latency_ms,
+                               parent="tickets", number="6")
+    return rows
+
+
 # -- main ---------------------------------------------------------------------------------------
 
 
@@ -484,6 +510,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="max_workers of the 2.11 no-latency runs: the first twice, then the rest")
     p.add_argument("--window-users", type=int, default=30_000, help="users of the latency runs")
     p.add_argument("--conversations", type=int, default=400)
+    p.add_argument("--tickets", type=int, default=400)
     p.add_argument("--parts-workers", type=int_list, default=[8, 16],
                    help="max_workers of the conversation_parts runs")
     p.add_argument("--latency-ms", type=float, default=100.0)
@@ -491,7 +518,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="users of the complete-lists and relationship runs (phase 4)")
     p.add_argument("--deletions", type=int, default=1000,
                    help="conversations and contacts deleted before the phase 5 runs")
-    p.add_argument("--skip", default="", help="phases to skip, e.g. '1' or '2+3,4,5'")
+    p.add_argument("--skip", default="",
+                   help="phases to skip, e.g. '1' or '2+3,4,5' (tickets alone: '1,2+3,4,5')")
     return p.parse_args(argv)
 
 
@@ -520,6 +548,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += relation_rows(procs, cores, args)
         if "5" not in args.skip.split(","):
             rows += delete_rows(procs, cores, args)
+        if "6" not in args.skip.split(","):
+            rows += ticket_rows(procs, cores, args)
     finally:
         procs.stop_all()
         if rows:
@@ -527,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
             print("-" * RULE_WIDTH)
     print(f"total {time.perf_counter() - started:.0f} s. Goals: {GOAL_USERS_PER_S:,} users/s "
           f"without latency; with latency, {GOAL_WINDOW_SPEEDUP:.0f}x the one-cursor users rate "
-          f"and {GOAL_DETAIL_SHARE:.0%} of max_workers / latency conversation details/s")
+          f"and {GOAL_DETAIL_SHARE:.0%} of max_workers / latency conversation and ticket details/s")
     return 0
 
 

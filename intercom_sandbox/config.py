@@ -22,6 +22,9 @@ class WorkspaceSize:
     teams: int = 4
     events: int = 1000
     long_conversations: int = 3
+    tickets: int = 150
+    long_tickets: int = 1
+    articles: int = 40
 
 
 @dataclass

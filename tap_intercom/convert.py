@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 Convert = Callable[[Any], Any]
+ATTRIBUTE_MAPS = ("custom_attributes", "ticket_attributes")  # values may come as strings
 
 
 def rfc3339(value: Any) -> Any:
@@ -58,7 +59,7 @@ def compile_node(node: dict, coerce: bool = False) -> Convert | None:
     kinds = _types(node)
     if "object" in kinds and node.get("properties"):
         fields = {key: conv for key, sub in node["properties"].items()
-                  if (conv := compile_node(sub, coerce or key == "custom_attributes"))
+                  if (conv := compile_node(sub, coerce or key in ATTRIBUTE_MAPS))
                   is not None}
         if not fields:
             return None

@@ -468,3 +468,51 @@ def _ranked(plan: SearchPlan, window: tuple[int | None, int | None],
         for record in page:
             position += 1
             yield (record.get("updated_at") or 0, position), record
+
+
+# -- 2.x lists paged by number ----------------------------------------------------------------------
+
+
+def numbered_pages(source: Source, path: str, key: str, per_page: int) -> Iterator[dict]:
+    """Every record of a list asked for page by page, up to its `total_pages`."""
+    page, pages = 1, 1
+    while page <= pages:
+        body = source.fetch("GET", path, params={"page": page, "per_page": per_page})
+        yield from body.get(key) or []
+        pages = int((body.get("pages") or {}).get("total_pages") or 0)
+        page += 1
+
+
+# -- 2.x lists filtered by creation time ------------------------------------------------------------
+
+
+def created_windows(source: Source, path: str, key: str, bounds: Bounds, span: int,
+                    per_page: int) -> Iterator[dict]:
+    """Records created within `bounds`, ascending, read in windows of `span` seconds.
+
+    For lists that take `created_at_after` and `created_at_before` (both inclusive) and answer
+    newest first: windows tile the range with no gap or overlap (the oldest takes whatever lies
+    before the last MAX_WINDOWS spans), each is read to its end and sorted ascending before it
+    is emitted, so a bookmark may move at any record.
+    """
+    upper = bounds.upper
+    lower = bounds.lower if bounds.lower is not None else 0
+    cuts: list[int] = []
+    start = upper - span + 1
+    while start > lower and len(cuts) < MAX_WINDOWS:  # older history: one first window
+        cuts.append(start)
+        start -= span
+    starts = [lower, *reversed(cuts)]
+    for first, after in zip(starts, [*starts[1:], upper + 1], strict=True):
+        params: dict = {"created_at_after": first, "created_at_before": after - 1,
+                        "per_page": per_page}
+        window: dict[str, dict] = {}
+        while True:
+            body = source.fetch("GET", path, params=params)
+            for record in body.get(key) or []:
+                window[record["id"]] = record
+            cursor = ((body.get("pages") or {}).get("next") or {}).get("starting_after")
+            if not cursor:
+                break
+            params = {**params, "starting_after": cursor}
+        yield from sorted(window.values(), key=lambda r: (r.get("created_at") or 0, r["id"]))

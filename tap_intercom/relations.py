@@ -25,11 +25,13 @@ class SubList:
     paged: bool  # whether the endpoint takes page and per_page
 
 
+# Also the source of the notes stream, which reads every note of each changed contact.
+CONTACT_NOTES = SubList("notes", "/contacts/{id}/notes", ("data",), "note", paged=True)
 CONTACT_SUBLISTS = (
     SubList("tags", "/contacts/{id}/tags", ("data",), "tag", paged=False),
     SubList("companies", "/contacts/{id}/companies", ("companies", "data"), "company",
             paged=True),
-    SubList("notes", "/contacts/{id}/notes", ("data",), "note", paged=True),
+    CONTACT_NOTES,
 )
 # 2.x contacts do not embed segments: each contact's are read when contact_segments is selected.
 CONTACT_SEGMENTS = SubList("segments", "/contacts/{id}/segments", ("data",), "segment",

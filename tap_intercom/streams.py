@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 import typing as t
 from collections.abc import Iterable, Iterator
@@ -9,9 +10,10 @@ from collections.abc import Iterable, Iterator
 from typing_extensions import override
 
 from intercom_client.errors import NotFoundError
+from tap_intercom import tickets
 from tap_intercom.client import IntercomStream
 from tap_intercom.concurrency import ordered_map
-from tap_intercom.readers import Bounds
+from tap_intercom.readers import Bounds, numbered_pages
 from tap_intercom.relations import RELATED_SEGMENTS, linked_ids
 from tap_intercom.schema_files import load_schema
 
@@ -242,13 +244,12 @@ class CompaniesStream(IncrementalStream, VersionedTable):
         yield from self.generation.companies(self, self.bounds(context), source)
 
 
-class ConversationsStream(IncrementalStream):
-    """Conversations; with parts selected, details are fetched concurrently for the child."""
+class ThreadStream(IncrementalStream):
+    """Conversations or tickets; with parts selected, details are fetched concurrently for the
+    child stream, and any part Intercom leaves out past its cap is flagged."""
 
-    name = "conversations"
-    entity = "conversation"
-    primary_keys = ("id",)
-    STATE_MSG_FREQUENCY = 50  # each conversation carries its parts: checkpoint more often
+    entity = ""  # "conversation" or "ticket": names the detail path, the parts and the children
+    STATE_MSG_FREQUENCY = 50  # each record carries its parts: checkpoint more often
 
     @property
     @override
@@ -259,63 +260,226 @@ class ConversationsStream(IncrementalStream):
         super().__init__(*args, **kwargs)
         self.parts: dict[str, tuple[list[dict], int | None]] = {}
 
+    def listed(self, bounds: Bounds) -> Iterator[dict]:
+        """The records changed within `bounds`, ascending by updated_at where the API sorts."""
+        raise NotImplementedError
+
     def parts_wanted(self) -> bool:
-        child = self._tap.streams.get("conversation_parts")
+        child = self._tap.streams.get(f"{self.entity}_parts")
         return bool(child and child.selected)
 
-    def detail(self, conversation: dict) -> dict | None:
+    def detail(self, record: dict) -> dict | None:
         try:
-            return self.fetch("GET", f"/conversations/{conversation['id']}")
+            return self.fetch("GET", f"/{self.entity}s/{record['id']}")
         except NotFoundError:
             return None
 
+    def parts_of(self, detail: dict) -> tuple[list[dict], int]:
+        """The parts a detail answer holds, and how many the record has in all."""
+        block = detail.get(f"{self.entity}_parts") or {}
+        parts = block.get(f"{self.entity}_parts") or []
+        return parts, int(block.get("total_count") or len(parts))
+
     @override
     def get_records(self, context: Context | None) -> Iterable[dict]:
-        listed = self.generation.conversations(self, self.bounds(context))
+        listed = self.listed(self.bounds(context))
         if not self.parts_wanted():
             yield from listed
             return
-        for conversation, detail in ordered_map(self.detail, listed, self.max_workers):
+        for record, detail in ordered_map(self.detail, listed, self.max_workers):
             if isinstance(detail, BaseException):
                 raise detail
             if detail is None:
-                self.logger.warning("conversation %s is gone (404); skipped with its parts",
-                                    conversation["id"])
+                self.logger.warning("%s %s is gone (404); skipped with its parts", self.entity,
+                                    record["id"])
                 continue
-            block = detail.get("conversation_parts") or {}
-            parts = block.get("conversation_parts") or []
-            total = int(block.get("total_count") or len(parts))
+            parts, total = self.parts_of(detail)
             if total > len(parts):
-                self.logger.warning("conversation %s has %d parts; Intercom returned the %d most "
-                                    "recent (parts_total_count records the gap)",
-                                    conversation["id"], total, len(parts))
-            conversation["parts_total_count"] = total
-            conversation["parts_returned_count"] = len(parts)
-            self.parts[conversation["id"]] = (parts, conversation.get("updated_at"))
-            yield conversation
+                self.logger.warning("%s %s has %d parts; Intercom returned the %d most recent "
+                                    "(parts_total_count records the gap)", self.entity,
+                                    record["id"], total, len(parts))
+            record["parts_total_count"] = total
+            record["parts_returned_count"] = len(parts)
+            self.parts[record["id"]] = (parts, record.get("updated_at"))
+            yield record
 
 
 
-class ConversationPartsStream(SchemaStream):
-    """Every part of each conversation emitted; it follows the parent's bookmark."""
+class ConversationsStream(ThreadStream):
+    name = "conversations"
+    primary_keys = ("id",)
+    entity = "conversation"
 
-    name = "conversation_parts"
-    primary_keys = ("conversation_id", "id")
-    parent_stream_type = ConversationsStream
+    @override
+    def listed(self, bounds: Bounds) -> Iterator[dict]:
+        return self.generation.conversations(self, bounds)
+
+
+class PartsStream(SchemaStream):
+    """Every part of each parent record emitted; it follows the parent's bookmark."""
+
+    parent_name = ""
     state_partitioning_keys: t.ClassVar[list[str]] = []
 
     @override
     def get_records(self, context: Context | None) -> Iterator[dict]:
-        conversation_id = context["conversation_id"] if context else None
-        parent = t.cast(ConversationsStream, self._tap.streams["conversations"])
-        parts, updated_at = parent.parts.pop(conversation_id or "", (None, None))
+        parent = t.cast(ThreadStream, self._tap.streams[self.parent_name])
+        key = f"{parent.entity}_id"
+        parent_id = context[key] if context else None
+        parts, updated_at = parent.parts.pop(parent_id or "", (None, None))
         if parts is None:  # not prefetched by the parent: read it now
-            detail = parent.detail({"id": conversation_id}) or {}
-            parts = (detail.get("conversation_parts") or {}).get("conversation_parts") or []
+            detail = parent.detail({"id": parent_id}) or {}
+            parts, _total = parent.parts_of(detail)
             updated_at = detail.get("updated_at")
         for part in parts:
-            yield {**part, "conversation_id": conversation_id,
-                   "conversation_updated_at": updated_at}
+            yield {**part, key: parent_id, f"{parent.entity}_updated_at": updated_at}
+
+
+class ConversationPartsStream(PartsStream):
+    name = "conversation_parts"
+    primary_keys = ("conversation_id", "id")
+    parent_stream_type = ConversationsStream
+    parent_name = "conversations"
+
+
+class TicketsStream(ThreadStream):
+    """Tickets (2.x), searched like conversations; their parts feed `ticket_parts`."""
+
+    name = "tickets"
+    primary_keys = ("id",)
+    entity = "ticket"
+    min_api_version = "2.0"
+
+    @override
+    def listed(self, bounds: Bounds) -> Iterator[dict]:
+        return (tickets.ticket(r) for r in self.generation.tickets(self, bounds))
+
+
+class TicketPartsStream(PartsStream):
+    name = "ticket_parts"
+    primary_keys = ("ticket_id", "id")
+    parent_stream_type = TicketsStream
+    parent_name = "tickets"
+    min_api_version = "2.0"
+
+
+class TicketTypesStream(ListStream):
+    """Ticket types with their attributes (and, from 2.16, the ids of their states)."""
+
+    name = "ticket_types"
+    primary_keys = ("id",)
+    min_api_version = "2.0"
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        return (tickets.ticket_type(r) for r in super().get_records(context))
+
+
+class TicketStatesStream(ListStream):
+    name = "ticket_states"
+    primary_keys = ("id",)
+    min_api_version = "2.16"
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        return (tickets.ticket_state(r) for r in super().get_records(context))
+
+
+class OfficeHoursSchedulesStream(ListStream):
+    name = "office_hours_schedules"
+    primary_keys = ("id",)
+    min_api_version = "2.16"
+
+
+class SubscriptionTypesStream(ListStream):
+    name = "subscription_types"
+    primary_keys = ("id",)
+    min_api_version = "2.0"
+
+
+class PagedListStream(VersionedTable):
+    """A 2.x list paged by number, read in full each run as a new version of the table.
+
+    Intercom cannot filter these lists by time, so they are full table: a loader drops or
+    marks the rows a complete run no longer saw.
+    """
+
+    list_path = ""
+    integer_ids: tuple[str, ...] = ()  # ids Intercom sends as integers: strings, as elsewhere
+    min_api_version = "2.0"
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        for record in numbered_pages(self, self.list_path, "data", self.page_size):
+            for key in self.integer_ids:
+                value = record.get(key)
+                if isinstance(value, list):
+                    record[key] = [str(v) for v in value]
+                elif value is not None:
+                    record[key] = str(value)
+            yield record
+
+
+class HelpCentersStream(PagedListStream):
+    name = "help_centers"
+    primary_keys = ("id",)
+    list_path = "/help_center/help_centers"
+
+
+class CollectionsStream(PagedListStream):
+    """Help center collections."""
+
+    name = "collections"
+    primary_keys = ("id",)
+    list_path = "/help_center/collections"
+    integer_ids = ("help_center_id",)
+
+
+class ArticlesStream(PagedListStream):
+    name = "articles"
+    primary_keys = ("id",)
+    list_path = "/articles"
+    integer_ids = ("author_id", "parent_id", "parent_ids")
+
+
+class ActivityLogsStream(IncrementalStream):
+    """Teammates' activity (2.x), read in creation-time windows, ascending."""
+
+    name = "activity_logs"
+    primary_keys = ("id",)
+    replication_key = "created_at"
+    is_sorted = True
+    min_api_version = "2.0"
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        return self.generation.activity_logs(self, self.bounds(context))
+
+
+class NotesStream(IncrementalStream):
+    """Notes (2.x) of the contacts changed since the bookmark, read `max_workers` at a time.
+
+    The bookmark is the contacts' updated_at: a note is a change of its contact, and the
+    contacts search is ascending, so a run resumes at the first contact not yet read.
+    """
+
+    name = "notes"
+    primary_keys = ("id",)
+    replication_key = "contact_updated_at"
+    is_sorted = True
+    min_api_version = "2.0"
+    STATE_MSG_FREQUENCY = 100
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict]:
+        contacts = self.generation.changed_contacts(self, self.bounds(context))
+        read = functools.partial(self.generation.notes_of, self)
+        for contact, notes in ordered_map(lambda c: read(c["id"]), contacts, self.max_workers):
+            if isinstance(notes, BaseException):
+                raise notes
+            for note in notes:
+                yield {**note, "contact_id": contact["id"],
+                       "contact_updated_at": contact.get("updated_at")}
 
 
 class RelationStream(SchemaStream):
@@ -440,4 +604,6 @@ STREAM_TYPES = (UsersStream, ContactsStream, CompaniesStream, ConversationsStrea
                 DataAttributesStream, CountsStream, ContactTagsStream, ContactCompaniesStream,
                 ContactSegmentsStream, CompanyTagsStream, CompanySegmentsStream,
                 ConversationTagsStream, ConversationContactsStream, ConversationTeammatesStream,
-                TeamAdminsStream)
+                TeamAdminsStream, TicketsStream, TicketPartsStream, TicketTypesStream,
+                TicketStatesStream, ActivityLogsStream, NotesStream, SubscriptionTypesStream,
+                HelpCentersStream, CollectionsStream, ArticlesStream, OfficeHoursSchedulesStream)

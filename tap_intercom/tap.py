@@ -19,6 +19,7 @@ from tap_intercom.deletes import DELETE_STREAM_TYPES
 from tap_intercom.generations import V2, Generation, for_version
 from tap_intercom.schema_files import load_schema, with_custom_attributes
 from tap_intercom.streams import STREAM_TYPES, SchemaStream
+from tap_intercom.tickets import with_ticket_attributes
 
 
 class TapIntercom(OneLineFailures, Tap):
@@ -63,42 +64,52 @@ class TapIntercom(OneLineFailures, Tap):
         """The API generation of `api_version`."""
         return for_version(self.config["api_version"])
 
-    def custom_attribute_definitions(self) -> list[dict]:
-        """Custom data attributes of every model, or none when Intercom cannot be reached."""
+    def definitions(self, stream_name: str, what: str) -> list[dict]:
+        """The records of a small list that types other streams; none when it cannot be read."""
         http = IntercomHttp(self.config, "tap-intercom", max_tries=2)
         found: list[dict] = []
         try:
-            for request in self.generation.list_requests("data_attributes"):
+            for request in self.generation.list_requests(stream_name):
                 body = http.json("GET", request.path, params=request.params)
                 model = request.params.get("model")
                 found += [{**a, "model": a.get("model") or model}
-                          for a in self.generation.records("data_attributes", body)]
+                          for a in self.generation.records(stream_name, body)]
         except (IntercomError, OSError) as exc:
-            self.logger.warning("custom attributes stay untyped: /data_attributes could not be "
-                                "read (%s)", str(exc).splitlines()[0][:200])
+            self.logger.warning("%s stay untyped: /%s could not be read (%s)", what, stream_name,
+                                str(exc).splitlines()[0][:200])
             return []
         finally:
             http.close()
         return found
 
+    def included(self, stream_type: type[SchemaStream]) -> bool:
+        """Whether discovery lists the stream: the generation has it, its opt-in setting is on
+        and the configured api_version reaches it (one log line when it does not)."""
+        name = stream_type.name  # type: ignore[misc]  # a class attribute on every stream here
+        if not self.generation.offers(name):
+            return False
+        if stream_type.opt_in_setting and not self.config.get(stream_type.opt_in_setting):
+            return False
+        if not self.generation.reaches(stream_type.min_api_version):
+            self.logger.info("%s: left out; it needs api_version %s or newer (configured: %s)",
+                             name, stream_type.min_api_version, self.config["api_version"])
+            return False
+        return True
+
     @override
     def discover_streams(self) -> list[SchemaStream]:
-        definitions = self.custom_attribute_definitions()
+        included = [s for s in (*STREAM_TYPES, *DELETE_STREAM_TYPES) if self.included(s)]
+        definitions = self.definitions("data_attributes", "custom attributes")
+        ticket_types = (self.definitions("ticket_types", "ticket attributes")
+                        if any(s.name == "tickets" for s in included) else [])
         streams: list[SchemaStream] = []
-        for stream_type in (*STREAM_TYPES, *DELETE_STREAM_TYPES):
-            if not self.generation.offers(stream_type.name):
-                continue
-            if stream_type.opt_in_setting and not self.config.get(stream_type.opt_in_setting):
-                continue
-            if not self.generation.reaches(stream_type.min_api_version):
-                self.logger.info("%s: left out; it needs api_version %s or newer (configured: %s)",
-                                 stream_type.name, stream_type.min_api_version,
-                                 self.config["api_version"])
-                continue
+        for stream_type in included:
             schema = load_schema(self.generation.number, stream_type.name)
             model = self.generation.attribute_models.get(stream_type.name)
             if model and definitions:
                 schema = with_custom_attributes(schema, definitions, model)
+            if stream_type.name == "tickets" and ticket_types:
+                schema = with_ticket_attributes(schema, ticket_types)
             streams.append(stream_type(tap=self, schema=schema))
         return streams
 

@@ -17,7 +17,8 @@ from tap_intercom.frames import read_frames
 
 SIZES = ("--users", "400", "--leads", "80", "--companies", "30", "--conversations", "60",
          "--tags", "8", "--segments", "6", "--admins", "5", "--teams", "2",
-         "--long-conversations", "1", "--job-task-delay-s", "0.2")
+         "--long-conversations", "1", "--tickets", "40", "--long-tickets", "1",
+         "--job-task-delay-s", "0.2")
 pytestmark = pytest.mark.skipif(not pipeline.MELTANO.exists(),
                                 reason="Meltano is not installed: run `make meltano`")
 
@@ -64,6 +65,12 @@ def assert_tables_equal_sandbox(sandbox: pipeline.Sandbox, settings: ConnectionS
     expected_parts = {(c["id"], p["id"]) for c in sandbox.snapshot("conversations")
                       for p in c["parts"][-500:]}
     assert parts == expected_parts
+    assert stamps(settings, "tickets") == {r["id"]: r["updated_at"]
+                                           for r in sandbox.snapshot("tickets")}
+    ticket_parts = {(row[0], row[1]) for row in table(
+        settings, "SELECT ticket_id, id FROM intercom.ticket_parts")}
+    assert ticket_parts == {(t["id"], p["id"]) for t in sandbox.snapshot("tickets")
+                            for p in t["parts"][-500:]}
     for name in ("tags", "admins", "teams"):
         loaded = {row[0] for row in table(settings, f"SELECT id FROM intercom.{name}")}
         assert loaded == {r["id"] for r in sandbox.snapshot(name)}, name
@@ -75,7 +82,14 @@ def test_load_mutate_incremental_load(story) -> None:
     meltano.run("run", "load")
     counts = pipeline.row_counts(settings)
     assert set(counts) >= {"users", "contacts", "companies", "conversations", "conversation_parts",
-                           "tags", "segments", "admins", "teams", "data_attributes", "counts"}
+                           "tags", "segments", "admins", "teams", "data_attributes", "counts",
+                           "tickets", "ticket_parts", "ticket_types", "activity_logs", "notes",
+                           "subscription_types", "help_centers", "collections", "articles"}
+    assert "ticket_states" not in counts  # 2.16 only; the job reads 2.11
+    attributes = {row[0] for row in table(settings, """
+        SELECT column_name FROM information_schema.columns
+         WHERE table_schema = 'intercom' AND table_name = 'tickets'""")}
+    assert "ticket_attributes" in attributes and "ticket_state" in attributes
     assert_tables_equal_sandbox(sandbox, settings)
     keys = table(settings, """
         SELECT kcu.table_name, kcu.column_name FROM information_schema.table_constraints tc
@@ -85,11 +99,13 @@ def test_load_mutate_incremental_load(story) -> None:
 
     changed = {collection: sandbox.admin("POST", "mutate", json={"collection": collection,
                                                                   "count": count})["ids"]
-               for collection, count in (("users", 9), ("conversations", 4), ("companies", 3))}
+               for collection, count in (("users", 9), ("conversations", 4), ("companies", 3),
+                                         ("tickets", 3))}
     result = meltano.run("run", "load")
     emitted = pipeline.records_per_stream(result.stderr)
     assert len(changed["users"]) <= emitted["users"] < 40  # the changes, not the whole table
     assert emitted["conversations"] < 20
+    assert len(changed["tickets"]) <= emitted["tickets"] < 20
     assert_tables_equal_sandbox(sandbox, settings)
 
 

@@ -18,6 +18,7 @@ import requests
 from jsonschema import Draft7Validator
 
 from intercom_sandbox import Sandbox, SandboxConfig, WorkspaceSize
+from tap_intercom import tickets
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "tap_intercom" / "schemas"
 VERSIONS = {"v1": "1.4", "v2": "2.11"}
@@ -33,10 +34,22 @@ RELATION_KEYS = {
 }
 STREAMS = OBJECT_STREAMS + tuple(RELATION_KEYS)
 NOT_IN = {"v1": {"conversation_teammates"}}  # 1.x conversations list no teammates
+TICKET_STREAMS = ("tickets", "ticket_parts", "ticket_types", "ticket_states")  # 2.x only
+HELP_CENTER = {"help_centers": "/help_center/help_centers",
+               "collections": "/help_center/collections?per_page=150",
+               "articles": "/articles?per_page=150"}
+V2_OBJECT_STREAMS = (*TICKET_STREAMS, "activity_logs", "notes", "subscription_types",
+                     *HELP_CENTER, "office_hours_schedules")  # 2.x only
 NEWER_STREAMS = ("deleted_conversations", "deleted_contacts")  # 2.16 and Preview: 2.x only
 OPT_IN_STREAMS = ("contact_ids",)  # 2.x, with reconcile_deleted_contacts
 STREAMS_OF = {"v1": tuple(s for s in STREAMS if s not in NOT_IN["v1"]),
-              "v2": STREAMS + NEWER_STREAMS + OPT_IN_STREAMS}
+              "v2": STREAMS + V2_OBJECT_STREAMS + NEWER_STREAMS + OPT_IN_STREAMS}
+STRING_IDS = {"collections": ("help_center_id",),  # sent as integers, emitted as strings
+              "articles": ("author_id", "parent_id", "parent_ids")}
+PAIRS = [(g, s) for g in sorted(STREAMS_OF) for s in STREAMS_OF[g]]
+# The streams whose records the sandbox serves as objects (relations and deletes aside).
+SERVED_PAIRS = [(g, s) for g in sorted(VERSIONS) for s in OBJECT_STREAMS if s != "counts"] + [
+    ("v2", s) for s in V2_OBJECT_STREAMS]
 PRIMARY_KEYS = {
     **RELATION_KEYS, "deleted_conversations": ["id"], "deleted_contacts": ["id"],
     "contact_ids": ["id"],
@@ -44,13 +57,17 @@ PRIMARY_KEYS = {
     "conversation_parts": ["conversation_id", "id"], "tags": ["id"], "segments": ["id"],
     "admins": ["id"], "teams": ["id"], "data_attributes": ["model", "full_name"],
     "counts": ["taken_at", "entity", "breakdown", "item"],
+    "tickets": ["id"], "ticket_parts": ["ticket_id", "id"], "ticket_types": ["id"],
+    "ticket_states": ["id"], "activity_logs": ["id"], "notes": ["id"],
+    "subscription_types": ["id"], "help_centers": ["id"], "collections": ["id"],
+    "articles": ["id"], "office_hours_schedules": ["id"],
 }
 NULLABLE_KEYS: set[tuple[str, str]] = set()  # every primary key column is non-null
 SNAPSHOT_OF = {"users": "users", "contacts": "leads", "companies": "companies",
                "conversations": "conversations", "tags": "tags", "segments": "segments",
                "admins": "admins", "teams": "teams", "data_attributes": "data_attributes"}
 # Fields Intercom types as integers although they are ids (everything else named id is a string).
-INTEGER_IDS = {"owner_id", "admin_assignee_id", "team_assignee_id", "team_ids", "admin_ids",
+INTEGER_IDS = {"owner_id", "admin_assignee_id", "team_assignee_id", "team_ids", "admin_ids", "team_id",
                "primary_team_ids", "secondary_team_ids", "primary_admin_ids", "secondary_admin_ids"}
 DATE_TIME = {"type": ["string", "null"], "format": "date-time"}
 OPEN_OBJECT = {"type": ["object", "null"], "properties": {}, "additionalProperties": True}
@@ -128,13 +145,12 @@ def raw_timestamps(schema: dict, value: Any, path: str = "") -> Iterator[str]:
 def test_one_file_per_stream_and_generation() -> None:
     """Exactly the streams of each generation, and the README."""
     for generation in VERSIONS:
-        assert sorted(p.stem for p in (SCHEMAS / generation).glob("*.json")) == \
-            sorted(STREAMS_OF[generation])
+        assert sorted(p.stem for p in (SCHEMAS / generation).glob("*.json")) == sorted(
+            STREAMS_OF[generation])
     assert (SCHEMAS / "README.md").is_file()
 
 
-@pytest.mark.parametrize(("generation", "stream"),
-                         [(g, s) for g in sorted(VERSIONS) for s in STREAMS_OF[g]])
+@pytest.mark.parametrize(("generation", "stream"), PAIRS)
 def test_schema_is_valid_and_follows_conventions(generation: str, stream: str) -> None:
     """Valid draft 7, canonically formatted, keys/nullability/timestamps/ids as the README says."""
     path = SCHEMAS / generation / f"{stream}.json"
@@ -160,7 +176,9 @@ def test_schema_is_valid_and_follows_conventions(generation: str, stream: str) -
             assert {k: sub[k] for k in ("type", "format")} == expected, where
         if name == "custom_attributes" or name == "ticket_attributes":
             assert sub == OPEN_OBJECT, where
-        if name in INTEGER_IDS and not where.startswith(".ticket."):  # a ticket's are strings
+        # A ticket's are strings, and so are the ids of a link row's key (team_admins.team_id).
+        if (name in INTEGER_IDS and not where.startswith(".ticket.")
+                and where.lstrip(".") not in PRIMARY_KEYS[stream]):
             kind = sub["items"]["type"] if "items" in sub else sub["type"]
             assert "integer" in kind, where
         elif name == "id" or name.endswith("_id"):
@@ -169,6 +187,15 @@ def test_schema_is_valid_and_follows_conventions(generation: str, stream: str) -
 
 
 # ------------------------------------------------------------------ against the sandbox
+
+
+def string_ids(record: Record, keys: tuple[str, ...]) -> Record:
+    """Integer ids as strings, as the tap emits them."""
+    for key in keys:
+        value = record.get(key)
+        record[key] = ([str(v) for v in value] if isinstance(value, list)
+                       else None if value is None else str(value))
+    return record
 
 class Served:
     """What the sandbox serves in one API generation, collected the way the tap reads it."""
@@ -207,6 +234,48 @@ class Served:
         out["data_attributes"] = [{"model": raw["model"], **a}
                                   for a, raw in zip(attributes, raw_attributes, strict=True)]
         out["conversations"], out["conversation_parts"] = self.conversations()
+        if self.generation == "v2":
+            out.update(self.tickets())
+            out["conversations"] += out.pop("conversations_2_16")
+            out["activity_logs"] = self.get("/admins/activity_logs?created_at_after=0"
+                                            "&per_page=150")["activity_logs"]
+            out["activity_logs"] += self.snapshot("activity_logs")
+            out["notes"] = [{**n, "contact_id": n["contact"]["id"], "contact_updated_at": 0}
+                            for n in self.snapshot("notes")]
+            out["subscription_types"] = self.get("/subscription_types")["data"]
+            for name, path in HELP_CENTER.items():
+                out[name] = [string_ids(r, STRING_IDS.get(name, ()))
+                             for r in self.get(path)["data"]]
+        return out
+
+    def tickets(self) -> dict[str, list[Record]]:
+        """Ticket records and parts as the tap shapes them, in the 2.11 and the 2.16 shapes."""
+        out: dict[str, list[Record]] = {name: [] for name in TICKET_STREAMS}
+        out["conversations_2_16"] = []
+        for version in ("2.11", "2.16"):
+            self.session.headers["Intercom-Version"] = version
+            for listed in self.snapshot("tickets"):
+                single = self.get(f"/tickets/{listed['id']}")
+                block = single.pop("ticket_parts")
+                counts = {"parts_total_count": block["total_count"],
+                          "parts_returned_count": len(block["ticket_parts"])}
+                out["tickets"] += [tickets.ticket({**listed, **counts}),
+                                   tickets.ticket({**single, **counts})]
+                out["ticket_parts"] += [{**p, "ticket_id": listed["id"],
+                                         "ticket_updated_at": single["updated_at"]}
+                                        for p in block["ticket_parts"]]
+            body = self.get("/ticket_types")
+            out["ticket_types"] += [tickets.ticket_type(r)
+                                    for r in body.get("ticket_types") or body.get("data")]
+        out["ticket_states"] = [tickets.ticket_state(r)
+                                for r in self.get("/ticket_states")["data"]]
+        out["office_hours_schedules"] = self.get("/office_hours_schedules")["data"]
+        out["conversations_2_16"] = [  # with the statistics 2.16 adds
+            {**c, "parts_total_count": 0, "parts_returned_count": 0} for c in self.session.post(
+                self.url + "/conversations/search", timeout=30, json={
+                    "query": {"field": "updated_at", "operator": ">", "value": 0},
+                    "pagination": {"per_page": 150}}).json()["conversations"]]
+        self.session.headers["Intercom-Version"] = VERSIONS[self.generation]
         return out
 
     def conversations(self) -> tuple[list[Record], list[Record]]:
@@ -238,8 +307,7 @@ def served() -> Iterator[dict[str, dict[str, list[Record]]]]:
         yield {generation: Served(sandbox, generation).records() for generation in VERSIONS}
 
 
-@pytest.mark.parametrize("generation", sorted(VERSIONS))
-@pytest.mark.parametrize("stream", [s for s in OBJECT_STREAMS if s != "counts"])
+@pytest.mark.parametrize(("generation", "stream"), SERVED_PAIRS)
 def test_sandbox_objects_validate_and_are_declared(
         served: dict[str, dict[str, list[Record]]], generation: str, stream: str) -> None:
     """Every served object, as a tap record, validates and has no undeclared property."""
@@ -271,6 +339,12 @@ def test_sandbox_exercises_the_nested_shapes(served: dict[str, dict[str, list[Re
     assert any(u["location_data"] for u in v1["users"]) and any(u["companies"]["companies"]
                                                                  for u in v1["users"])
     assert any(c["tags"]["data"] for c in v2["contacts"])
+    assert any(t["parts_total_count"] > t["parts_returned_count"] for t in v2["tickets"])
+    assert any(p.get("previous_ticket_state") for p in v2["ticket_parts"])
+    assert any(t.get("ticket_state_id") for t in v2["tickets"])
+    assert any(c["statistics"].get("assigned_team_first_response_time_in_office_hours")
+               for c in v2["conversations"])
+    assert any(t["ticket_state_ids"] for t in v2["ticket_types"])
 
 
 # ------------------------------------------------------------------ counts (no snapshot)

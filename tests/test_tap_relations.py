@@ -74,13 +74,16 @@ def test_every_list_of_a_contact_is_complete(admin: SandboxClient, sandbox: Sand
     run = run_tap(tap_config(sandbox, "2.11"), streams={"users", "contacts"})
     assert run.returncode == 0, run.stderr[-2000:]
     truth = {c["id"]: c for c in people(admin)}
+    notes: dict[str, list[str]] = {}
+    for note in admin.snapshot("notes"):
+        notes.setdefault(note["contact_id"], []).append(note["id"])
     emitted = run.records["users"] + run.records["contacts"]
     assert {r["id"] for r in emitted} == set(truth)
     past_cap = dict.fromkeys(("tags", "companies", "notes"), 0)
     for record in emitted:
         raw = truth[record["id"]]
         for field, ids in (("tags", raw["tag_ids"]), ("companies", raw["company_ids"]),
-                           ("notes", [n["id"] for n in raw["notes"]])):
+                           ("notes", notes.get(record["id"], []))):
             listed = record[field]
             assert sorted(i["id"] for i in listed["data"]) == sorted(ids), (record["id"], field)
             assert listed["total_count"] == len(ids) and listed["has_more"] is False
@@ -163,3 +166,19 @@ def test_interrupted_run_with_relationships_resumes_without_loss(
     for stream in CONTACT_RELATIONS:
         assert links(killed, stream) | links(resumed, stream) == links(clean, stream), stream
     assert links(clean, "contact_tags") == expected(admin, "contact_tags", version)  # leads too
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_conversation_parts_and_links_come_from_the_same_read(admin: SandboxClient,
+                                                              sandbox: Sandbox,
+                                                              version: str) -> None:
+    """Conversations (a ThreadStream, like tickets) feed their parts and their links at once."""
+    links_of = {"conversation_tags", "conversation_contacts", "conversation_teammates"}
+    run = run_tap(tap_config(sandbox, version),
+                  streams={"conversations", "conversation_parts", *links_of})
+    assert run.returncode == 0, run.stderr[-2000:]
+    conversations = run.records["conversations"]
+    assert len(run.records["conversation_parts"]) == sum(
+        c["parts_returned_count"] for c in conversations) > 0
+    for stream in sorted(links_of):
+        assert links(run, stream) == expected(admin, stream, version), stream

@@ -10,11 +10,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from intercom_sandbox.api.common import endpoint
+from intercom_sandbox.api.office_hours import office_hours_schedule
 from intercom_sandbox.api.responses import json_body, json_response
 from intercom_sandbox.api.state import SandboxState
 from intercom_sandbox.config import WorkspaceSize
 from intercom_sandbox.model.errors import invalid, not_found
 from intercom_sandbox.model.faults import parse_rules
+from intercom_sandbox.render import help_center as render_help_center
+from intercom_sandbox.render import notes as render_notes
+from intercom_sandbox.render import tickets as render_tickets
 from intercom_sandbox.render import v1 as render_v1
 from intercom_sandbox.render import v2 as render_v2
 
@@ -31,7 +35,19 @@ RENDERERS = {
     "teams": (render_v1.team, render_v2.team),
     "data_attributes": (render_v1.data_attribute, render_v2.data_attribute),
     "events": (render_v1.event, render_v1.event),
+    "activity_logs": (None, render_v2.activity_log),
+    "notes": (None, render_notes.note),
+    "subscription_types": (None, render_notes.subscription_type),
+    "help_centers": (None, render_help_center.help_center),
+    "collections": (None, render_help_center.collection),
+    "articles": (None, render_help_center.article),
+    "office_hours_schedules": (None, office_hours_schedule),
+    "tickets": (None, render_tickets.ticket),
+    "ticket_types": (None, render_tickets.ticket_type),
+    "ticket_states": (None, lambda ws, r: render_tickets.ticket_state(r)),
 }
+PARTS = {"conversation_parts": ("conversations", "conversation_id"),
+         "ticket_parts": ("tickets", "ticket_id")}
 
 
 class Admin:
@@ -75,8 +91,9 @@ class Admin:
                     for j in jobs.jobs.values()]
             return json_response({"collection": name, "count": len(rows), "data": rows})
         role = {"users": "user", "leads": "lead"}.get(name)
-        if name == "conversation_parts":
-            rows = [{**p, "conversation_id": c["id"]} for c in self.ws.conversations.ordered()
+        if name in PARTS:
+            owners, key = PARTS[name]
+            rows = [{**p, key: c["id"]} for c in getattr(self.ws, owners).ordered()
                     for p in c["parts"]]
             return json_response({"collection": name, "count": len(rows), "data": rows})
         collection = "contacts" if role else name
@@ -87,6 +104,8 @@ class Admin:
                    and (include_archived or not r.get("archived"))]
         if dialect in ("1", "2"):
             render = RENDERERS[collection][int(dialect) - 1]
+            if render is None:
+                raise invalid(f"{name} exist only in 2.x", field="dialect")
             rows = [render(self.ws, r) for r in records]
         elif dialect == "raw":
             rows = records

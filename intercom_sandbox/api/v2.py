@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from intercom_sandbox.api import v2_bulk, v2_deletes
+from intercom_sandbox.api import help_center, notes, office_hours, tickets, v2_bulk, v2_deletes
 from intercom_sandbox.api.common import Dialect, endpoint
 from intercom_sandbox.api.responses import (
     flag_param,
@@ -18,8 +18,10 @@ from intercom_sandbox.api.responses import (
     timestamp_param,
 )
 from intercom_sandbox.api.state import SandboxState
+from intercom_sandbox.api.tickets import described_2_11
 from intercom_sandbox.model.errors import invalid, not_found
 from intercom_sandbox.render import v2 as render
+from intercom_sandbox.render.statistics import conversation_2_16
 
 CONTACT_FIELDS = ("role", "external_id", "email", "phone", "name", "avatar", "signed_up_at",
                   "last_seen_at", "owner_id", "unsubscribed_from_emails", "custom_attributes")
@@ -120,23 +122,6 @@ class V2(Dialect):
             self.encode("companies", rows, render.company),
             {"pages": {"type": "pages", "page": page, "per_page": per_page,
                        "total_pages": total_pages, "next": None}}))
-
-    @endpoint
-    async def contact_notes(self, request: Request) -> Response:
-        """A contact's notes, newest first, in pages (`page`, `per_page`)."""
-        record = self.ws.contact(request.path_params["id"])
-        notes = sorted(record.get("notes") or [], key=lambda n: (-n["created_at"], n["id"]))
-        per_page = int_param(request, "per_page", 50, 1, 150)
-        page = int_param(request, "page", 1, 1)
-        total_pages = -(-len(notes) // per_page)
-        pages: dict = {"type": "pages", "page": page, "per_page": per_page,
-                       "total_pages": total_pages}
-        if page < total_pages:
-            pages["next"] = {"page": page + 1, "per_page": per_page}
-        rows = [orjson.dumps(render.note(self.ws, record["id"], n))
-                for n in notes[(page - 1) * per_page: page * per_page]]
-        return raw_json(list_body({"type": "list", "total_count": len(notes)}, "data", rows,
-                                  {"pages": pages}))
 
     @endpoint
     async def contact_segments(self, request: Request) -> Response:
@@ -240,11 +225,22 @@ class V2(Dialect):
 
     # -- conversations ---------------------------------------------------------------------------
 
-    def conversations_page(self, rows: list[dict], total: int, pages: dict) -> Response:
+    def conversations_page(self, rows: list[dict], total: int, pages: dict,
+                           request: Request) -> Response:
+        if described_2_11(request):
+            items = self.encode("conversations", rows, render.conversation)
+        else:  # not cached: versions described by 2.16 add statistics
+            items = [orjson.dumps(conversation_2_16(self.ws, r)) for r in rows]
         return raw_json(list_body({"type": "conversation.list", "total_count": total},
-                                  "conversations",
-                                  self.encode("conversations", rows, render.conversation),
-                                  {"pages": pages}))
+                                  "conversations", items, {"pages": pages}))
+
+    @endpoint
+    async def get_conversation(self, request: Request) -> Response:
+        """2.11's answer, or from 2.12 on the same with the statistics 2.16 describes."""
+        if described_2_11(request) or request.query_params.get("display_as") == "plaintext":
+            return await super().get_conversation(request)
+        record = self.ws.conversation(request.path_params["id"])
+        return raw_json(orjson.dumps(conversation_2_16(self.ws, record, with_parts=True)))
 
     @endpoint
     async def list_conversations(self, request: Request) -> Response:
@@ -257,13 +253,13 @@ class V2(Dialect):
             self.ws.conversations, self.ws.conversations.ordered, ("conversations", sort),
             per_page, request.query_params.get("starting_after"),
             sort_getter=lambda c: c[sort], descending=descending)
-        return self.conversations_page(rows, total, pages)
+        return self.conversations_page(rows, total, pages, request)
 
     @endpoint
     async def search_conversations(self, request: Request) -> Response:
         rows, total, pages = self.search(await json_body(request), "conversation",
                                          self.ws.conversations, self.ws.conversations.ordered, 20)
-        return self.conversations_page(rows, total, pages)
+        return self.conversations_page(rows, total, pages, request)
 
     # -- workspace lists -------------------------------------------------------------------------
 
@@ -355,7 +351,6 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/contacts/{id}/tags", api.contact_tags, methods=["GET"]),
         Route("/contacts/{id}/companies", api.contact_companies, methods=["GET"]),
         Route("/contacts/{id}/segments", api.contact_segments, methods=["GET"]),
-        Route("/contacts/{id}/notes", api.contact_notes, methods=["GET"]),
         Route("/companies", api.list_companies, methods=["GET"]),
         Route("/companies", api.upsert_company, methods=["POST"]),
         Route("/companies/list", api.list_companies_sorted, methods=["POST"]),
@@ -382,4 +377,8 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/events", api.submit_event, methods=["POST"]),
         Route("/events", api.list_events, methods=["GET"]),
         Route("/counts", api.counts_v2, methods=["GET"]),
+        *tickets.routes(state),
+        *notes.routes(state),
+        *help_center.routes(state),
+        *office_hours.routes(state),
     ]

@@ -98,7 +98,7 @@ class ContactOperations(AttributeOperations):
             "browser": None, "browser_version": None, "browser_language": None, "os": None,
             "last_seen_ip": None, "user_agent": None, "location": None, "social_profiles": [],
             "referrer": None, "utm_source": None, "custom_attributes": {},
-            "company_ids": [], "tag_ids": [], "segment_ids": [], "notes": [],
+            "company_ids": [], "tag_ids": [], "segment_ids": [],
             "archived": False,
         }
         if role == "lead":
@@ -192,6 +192,7 @@ class ContactOperations(AttributeOperations):
                 company["user_count"] = max(0, company["user_count"] - 1)
                 self.companies.touch(company_id)
         self.contacts.remove(record["id"])
+        self.drop_notes_of(record["id"])
         if merged_into is None:
             self.record_activity("contact.deleted", record)
         else:

@@ -8,6 +8,10 @@ import uuid
 from typing import Any
 
 from intercom_sandbox.config import SandboxConfig
+from intercom_sandbox.model.help_center import HelpCenterGenerator
+from intercom_sandbox.model.notes import NOTE_IDS, subscription_types
+from intercom_sandbox.model.office_hours import office_hours_schedules
+from intercom_sandbox.model.tickets import TicketGenerator
 
 FIRST_NAMES = [
     "Ada", "Bruno", "Chloé", "Dmitrij", "Émilie", "Fionnuala", "Gustavo", "Hana", "Ingrid",
@@ -515,8 +519,20 @@ def generate(config: SandboxConfig) -> dict[str, list[dict]]:
     companies = gen.companies(tags, segments)
     contacts = gen.contacts(companies, tags, segments, admins)
     conversations = gen.conversations(contacts, admins, teams, tags)
-    past_embedded_caps(config, contacts, companies, tags, admins)
+    notes = past_embedded_caps(config, contacts, companies, tags, admins)
+    help_center = HelpCenterGenerator(config)
+    help_centers = help_center.help_centers()
+    collections = help_center.collections(help_centers)
+    tickets = TicketGenerator(config)
+    ticket_states = tickets.ticket_states()
+    ticket_types = tickets.ticket_types(ticket_states)
     return {
+        "ticket_states": ticket_states, "ticket_types": ticket_types,
+        "tickets": tickets.tickets(ticket_types, ticket_states, contacts, admins, teams),
+        "notes": notes, "subscription_types": subscription_types(),
+        "help_centers": help_centers, "collections": collections,
+        "articles": help_center.articles(collections, admins),
+        "office_hours_schedules": office_hours_schedules(config),
         "admins": admins, "teams": teams, "tags": tags, "segments": segments,
         "companies": companies, "contacts": contacts, "conversations": conversations,
         "data_attributes": gen.data_attributes(), "events": gen.events(contacts),
@@ -528,8 +544,8 @@ EMBEDDED_CAP = 10  # references a 2.x contact embeds per addressable list
 
 
 def past_embedded_caps(config: SandboxConfig, contacts: list[dict], companies: list[dict],
-                       tags: list[dict], admins: list[dict]) -> None:
-    """Notes for some contacts, and lists past 2.x's embedded cap for a few of them.
+                       tags: list[dict], admins: list[dict]) -> list[dict]:
+    """Notes for some contacts (returned), and lists past 2.x's embedded cap for a few of them.
 
     About one contact in 25 gets more tags, companies (users only) and notes than a 2.x contact
     embeds; a separate random stream keeps every other generated value as it was.
@@ -537,7 +553,7 @@ def past_embedded_caps(config: SandboxConfig, contacts: list[dict], companies: l
     rng = random.Random(config.seed * 15_485_863 + 11)
     tag_ids = [t["id"] for t in tags]
     by_id = {c["id"]: c for c in companies}
-    note_seq = 0
+    notes: list[dict] = []
     for contact in contacts:
         crowded = rng.random() < 0.04
         if crowded and len(tag_ids) > EMBEDDED_CAP:
@@ -551,11 +567,10 @@ def past_embedded_caps(config: SandboxConfig, contacts: list[dict], companies: l
                 contact["company_ids"].append(company_id)
                 by_id[company_id]["user_count"] += 1
         n_notes = EMBEDDED_CAP + rng.randint(1, 5) if crowded else rng.choice([0, 0, 0, 0, 1, 2])
-        contact["notes"] = []
         for _ in range(n_notes if admins else 0):
-            note_seq += 1
-            contact["notes"].append({
-                "id": str(700000 + note_seq),
+            notes.append({
+                "id": str(NOTE_IDS + len(notes)), "seq": len(notes), "contact_id": contact["id"],
                 "created_at": rng.randint(contact["created_at"], contact["updated_at"]),
-                "author_id": rng.choice(admins)["id"],
+                "admin_id": rng.choice(admins)["id"],
                 "body": f"<p>{rng.choice(LOREM.split('. '))}.</p>"})
+    return notes

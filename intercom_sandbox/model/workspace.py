@@ -16,17 +16,23 @@ from intercom_sandbox.model.deletions import DeletionOperations
 from intercom_sandbox.model.errors import invalid, not_found
 from intercom_sandbox.model.events import EventOperations
 from intercom_sandbox.model.generate import generate
+from intercom_sandbox.model.help_center import HelpCenterOperations
 from intercom_sandbox.model.jobs import JobStore
 from intercom_sandbox.model.links import LinkOperations
+from intercom_sandbox.model.notes import NoteOperations
 from intercom_sandbox.model.scroll import ScrollRegistry
 from intercom_sandbox.model.teammates import TeammateOperations
+from intercom_sandbox.model.tickets import TicketOperations
 
 COLLECTIONS = ("contacts", "companies", "conversations", "tags", "segments", "admins", "teams",
-               "data_attributes", "events", "activity_logs")
+               "data_attributes", "events", "activity_logs", "tickets", "ticket_types",
+               "ticket_states", "notes", "subscription_types", "help_centers", "collections",
+               "articles", "office_hours_schedules")
 
 
 class Workspace(ContactOperations, CompanyOperations, ConversationOperations, EventOperations,
-                TeammateOperations, LinkOperations, DeletionOperations):
+                TeammateOperations, LinkOperations, DeletionOperations, TicketOperations,
+                NoteOperations, HelpCenterOperations):
     """One Intercom app with its data; plain Python, no HTTP."""
 
     def __init__(self, config: SandboxConfig) -> None:
@@ -46,6 +52,7 @@ class Workspace(ContactOperations, CompanyOperations, ConversationOperations, Ev
         self.index_contacts()
         self.index_companies()
         self.index_parts()
+        self.index_ticket_parts()
         self.index_events()
         self.reset_deletions()
         for listener in self.listeners:
@@ -73,8 +80,10 @@ class Workspace(ContactOperations, CompanyOperations, ConversationOperations, Ev
             pool = self.live_contacts(role)
         elif collection == "companies":
             pool = self.companies.ordered()
-        elif collection == "conversations":
-            pool = self.conversations.ordered()
+        elif collection in ("conversations", "tickets", "articles"):
+            pool = getattr(self, collection).ordered()
+        elif collection == "notes":  # a new note on each chosen contact
+            pool = self.live_contacts(role)
         else:
             raise invalid(f"cannot mutate {collection}")
         if ids is not None:
@@ -91,6 +100,18 @@ class Workspace(ContactOperations, CompanyOperations, ConversationOperations, Ev
             if collection == "conversations":
                 self.add_parts(record, parts, now)
                 self.conversations.touch(record["id"])
+                continue
+            if collection == "articles":
+                self.edit_article(record, now)
+                continue
+            if collection == "notes":
+                for _ in range(parts):
+                    self.add_note(record, now)
+                self.contacts.touch(record["id"])
+                continue
+            if collection == "tickets":
+                self.add_ticket_parts(record, parts, now)
+                self.tickets.touch(record["id"])
                 continue
             changes = dict(fields or {})
             if not changes:

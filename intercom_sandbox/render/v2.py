@@ -75,7 +75,7 @@ def contact(ws: Workspace, r: dict) -> dict:
         "custom_attributes": r["custom_attributes"],
         "avatar": {"type": "avatar", "image_url": r["avatar"]},
         "tags": addressable("tag", r["tag_ids"], f"/contacts/{r['id']}/tags"),
-        "notes": addressable("note", [n["id"] for n in r.get("notes") or []],
+        "notes": addressable("note", [n["id"] for n in ws.notes_of(r["id"])],
                              f"/contacts/{r['id']}/notes"),
         "companies": addressable("company", r["company_ids"], f"/contacts/{r['id']}/companies"),
         "location": {"type": "location", "country": location.get("country"),
@@ -191,14 +191,6 @@ def part(p: dict) -> dict:
 def tag(ws: Workspace, r: dict) -> dict:
     return {"type": "tag", "id": r["id"], "name": r["name"], "applied_at": None,
             "applied_by": applied_by(None)}
-
-
-def note(ws: Workspace, contact_id: str, r: dict) -> dict:
-    """A note about a contact, with its author as a full admin object."""
-    writer = ws.admins.get(r["author_id"])
-    return {"type": "note", "id": r["id"], "created_at": r["created_at"],
-            "contact": {"type": "contact", "id": contact_id},
-            "author": admin(ws, writer) if writer else None, "body": r["body"]}
 
 
 def admin(ws: Workspace, r: dict) -> dict:
