@@ -110,7 +110,8 @@ CRASHES = {"1.4": {"kind": "403", "route": "/bulk/users", "method": "POST", "aft
 @pytest.mark.parametrize("version", VERSIONS)
 def test_a_crash_mid_push_then_a_rerun_loses_and_doubles_nothing(sandbox, version, fresh,
                                                                    tmp_path):
-    config = target_config(sandbox, version, tmp_path, batch_size_rows=25, batch_size=10)
+    config = target_config(sandbox, version, tmp_path, batch_size_rows=25, batch_size=10,
+                           max_workers=1)  # one job lane: the crash lands after settled drains
     fresh.faults([CRASHES[version]])
     with pytest.raises(TargetError):
         run_target(config, users_messages(100, "crash"))
