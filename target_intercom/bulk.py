@@ -7,8 +7,9 @@ every further batch of its lane is appended with `job.id`, one at a time. So whe
 an append is lost (timeout, dropped connection, 5xx, broken body), the job's task list tells
 whether the batch landed: it is resent only when the job shows no new task for it, even after
 `lost_submit_wait_s`. Only the answer to an opening request cannot be checked (Intercom lists
-jobs nowhere); then that one item is sent again in a new job, which is harmless because every
-1.x write here is an idempotent upsert by identifier (or an event, de-duplicated by Intercom).
+jobs nowhere); then that one item is sent again in a new job, which is harmless for the reason
+each writer states in `repeat_safety` (on 1.x, every write is an idempotent upsert by identifier
+or an event Intercom de-duplicates).
 """
 
 from __future__ import annotations
@@ -114,6 +115,8 @@ class BulkWriter:
     job_path = "/jobs/{id}"  # where the job's status is read
     closed_codes: tuple[str, ...] = ("job_closed",)  # an append refused because the job closed
     method = "POST"
+    # Why an item sent twice (a lost answer resent) is harmless, as the log says it.
+    repeat_safety = "every 1.x bulk write is an idempotent upsert or a de-duplicated event"
 
     def __init__(self, http: IntercomHttp, obj: str, slot: JobSlot, settings: TargetSettings,
                  outcomes: StreamOutcomes, logger: logging.Logger) -> None:
@@ -201,7 +204,8 @@ class BulkWriter:
                 continue
             except AnswerLost as exc:
                 self.logger.warning("%s: the answer to opening a job was lost (%s); sending its one "
-                                    "item again in a new job (an idempotent write)", self.name, exc)
+                                    "item again in a new job (harmless: %s)", self.name, exc,
+                                    self.repeat_safety)
                 wait_before_retry(attempt)
                 continue
             except FatalError as exc:
@@ -318,12 +322,12 @@ class BulkWriter:
                 raise OutcomeUnknown(
                     f"{self.name}: job {job.id} finished {done} of {len(tasks)} tasks in "
                     f"{self.settings.job_timeout_s:g} s (job_timeout_s); the records of this batch "
-                    "are not confirmed: run again (writes are idempotent)")
+                    f"are not confirmed: run again (harmless: {self.repeat_safety})")
             time.sleep(self.settings.job_poll_interval_s)
         if len(tasks) > job.tasks_known:
             self.logger.warning("%s: job %s holds %d tasks, %d more than sent: a resent batch "
-                                "landed twice (harmless: its writes are idempotent)", self.name,
-                                job.id, len(tasks), len(tasks) - job.tasks_known)
+                                "landed twice (harmless: %s)", self.name, job.id, len(tasks),
+                                len(tasks) - job.tasks_known, self.repeat_safety)
             job.tasks_known = len(tasks)
         self._read_errors(job, items)
         for task in tasks:

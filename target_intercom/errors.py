@@ -42,4 +42,4 @@ def run_stopper(exc: Exception, what: str) -> TargetError:
     if isinstance(exc, FatalError):
         return TargetError(str(exc))
     return OutcomeUnknown(f"{what} kept failing ({exc}); the records of this batch are not "
-                          "confirmed: run again (writes are idempotent)")
+                          "confirmed: run again (sending them again doubles nothing)")

@@ -54,6 +54,9 @@ class PreviewBulkWriter(BulkWriter):
 
     job_path = "/contacts/bulk/{id}"
     closed_codes = ("job_closed", "forbidden")  # Preview: 403 "job ... is closed for new tasks"
+    repeat_safety = ("updates and deletes by id and company upserts are idempotent, and a strict "
+                     "create sent twice is refused the second time, the read-back proving the "
+                     "first")
 
     def __init__(self, http: IntercomHttp, obj: str, slot: JobSlot, settings: TargetSettings,
                  outcomes: StreamOutcomes, logger: logging.Logger) -> None:

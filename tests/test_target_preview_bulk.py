@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from tests.conftest import SandboxClient
 from tests.target_support import (
+    AnswerDroppingProxy,
     people,
     read_errors,
     record,
@@ -115,3 +118,23 @@ def test_preview_bulk_path_under_ten_percent_faults(sandbox, fresh_v2, tmp_path)
     assert sum(s.accepted for s in target.outcomes.streams.values()) == 520
     assert len(people(fresh_v2, "pf")) == 400
     assert all(p["custom_attributes"]["plan_name"] == "team" for p in people(fresh_v2, "pf").values())
+
+
+def test_a_lost_job_opening_create_is_refused_when_resent_and_proven(sandbox, fresh_v2, tmp_path,
+                                                                     caplog):
+    """The opener of a job is a strict create: sent again in a new job after its answer was lost,
+    it is refused (the contact exists), and the read-back proves the first one."""
+    caplog.set_level(logging.INFO)
+    proxy = AnswerDroppingProxy(sandbox.url, "POST", "/contacts/bulk", {1})
+    try:
+        config = {**target_config(sandbox, "Preview", tmp_path, max_workers=1, batch_size=10),
+                  "api_url": proxy.url}
+        target, _ = run_target(config, messages("lo", 25, 0, 0))
+    finally:
+        proxy.stop()
+    assert proxy.dropped == 1
+    [lost] = [r.getMessage() for r in caplog.records if "opening a job was lost" in r.getMessage()]
+    assert "strict create sent twice is refused" in lost and "idempotent write" not in lost
+    assert len(people(fresh_v2, "lo")) == 25  # the create sent twice made one contact
+    assert target.outcomes.streams["users"].accepted == 25
+    assert read_errors(tmp_path / "errors.jsonl") == []
