@@ -49,7 +49,7 @@ lint: install
 	$(BIN)/mypy
 
 test: lint warehouse meltano
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=20
 
 bench: install warehouse meltano
 	$(BIN)/python benchmarks/sandbox_serving.py
