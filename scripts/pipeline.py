@@ -152,7 +152,10 @@ class Meltano:
             with self.log.open("a") as fh:
                 fh.write(f"$ meltano {' '.join(args)}\n{result.stdout}{result.stderr}\n")
         if result.returncode != 0:
-            tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
+            lines = (result.stdout + result.stderr).strip().splitlines()
+            errors = [line for line in lines if " failed" in line or "tap-intercom:" in line
+                      or "target-postgres:" in line or "| ERROR" in line]
+            tail = "\n".join([*errors[-5:], *lines[-15:]])
             raise RuntimeError(f"meltano {' '.join(args)} failed:\n{tail}")
         return result
 

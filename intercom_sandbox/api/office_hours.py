@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from intercom_sandbox.api.common import Dialect, endpoint
 from intercom_sandbox.api.responses import raw_json
-from intercom_sandbox.api.tickets import described_2_11
+from intercom_sandbox.api.versions import described_2_11
 from intercom_sandbox.model.errors import not_found
 
 

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from intercom_sandbox.api.common import KIND_OF_TYPE, Dialect, endpoint
 from intercom_sandbox.api.responses import json_body, list_body, raw_json
+from intercom_sandbox.api.versions import described_2_11
 from intercom_sandbox.model.errors import not_found
 from intercom_sandbox.model.query import Field
 from intercom_sandbox.render import tickets as render
@@ -38,12 +39,6 @@ def _teammates(ticket: dict) -> list[str]:
 
 def _state(ws: Any) -> Callable[[dict], Any]:
     return lambda r: (ws.ticket_states.get(r["state_id"]) or {}).get("category")
-
-
-def described_2_11(request: Request) -> bool:
-    """Whether the asked version is described by 2.11 (2.0-2.11) rather than 2.16 (2.12-2.16)."""
-    major, _, minor = str(request.scope.get("intercom_version", "2.11")).partition(".")
-    return not (major == "2" and minor.isdigit() and int(minor) >= 12)
 
 
 class Tickets(Dialect):

@@ -18,7 +18,7 @@ from intercom_sandbox.api.responses import (
     timestamp_param,
 )
 from intercom_sandbox.api.state import SandboxState
-from intercom_sandbox.api.tickets import described_2_11
+from intercom_sandbox.api.versions import described_2_11
 from intercom_sandbox.model.errors import invalid, not_found
 from intercom_sandbox.render import v2 as render
 from intercom_sandbox.render.statistics import conversation_2_16
