@@ -36,6 +36,7 @@ class RateLimitPacer:
         self.limit: int | None = None  # the window's X-RateLimit-Limit, once a response told it
         self.used = 0  # requests this process sent in the current window
         self.window_ends = 0.0  # when the window of `used` ends (its reset, else a guess)
+        self.out = 0  # requests sent and not answered yet
         self.answered = False  # a response (or a failure) came back since the first request
         self.probing = False  # the first request is out and nothing came back yet
         self.waited_s = 0.0
@@ -78,6 +79,7 @@ class RateLimitPacer:
                 return PROBE_WAIT_S
             self.probing = not self.answered
             self.used += 1
+            self.out += 1
             return None
         if self.used >= budget:
             return self.window_ends - now + 0.05
@@ -85,6 +87,7 @@ class RateLimitPacer:
         if now < due:
             return due - now
         self.used += 1
+        self.out += 1
         if self.remaining is not None:
             self.remaining -= 1
         return None
@@ -93,9 +96,13 @@ class RateLimitPacer:
         """A request failed without an answer: it tells nothing, but it is no longer out."""
         with self.lock:
             self.answered, self.probing = True, False
+            self.out = max(0, self.out - 1)
 
     def after_response(self, status: int, headers: Mapping[str, str]) -> None:
-        """Learn the window's budget from a response; a 429 empties it until the reset."""
+        """Learn the window's budget from a response; a 429 empties it until the reset.
+
+        The answer's `X-RateLimit-Remaining` counts the requests that reached Intercom before
+        it; those still out may be counted after it, so they are taken off."""
         try:
             remaining = int(headers["X-RateLimit-Remaining"])
             reset_at = float(headers["X-RateLimit-Reset"])
@@ -107,6 +114,7 @@ class RateLimitPacer:
             limit = None
         with self.lock:
             self.answered, self.probing = True, False
+            self.out = max(0, self.out - 1)
             now = self.clock()
             if limit is not None and limit > 0:
                 self.limit = limit
@@ -118,6 +126,7 @@ class RateLimitPacer:
                 return
             if remaining is None:
                 return
+            remaining = max(0, remaining - self.out)
             if reset_at > self.reset_at:  # a newer window
                 self.reset_at, self.remaining = reset_at, remaining
             elif reset_at == self.reset_at:
