@@ -3,8 +3,9 @@ upsert path and the Preview bulk path (users in bulk jobs, events per record), i
 that adds 100 ms to every request; then what a re-push of the same, unchanged rows costs (the sync
 store leaves them unsent).
 
-Run: .venv/bin/python benchmarks/target_push.py [--records 10000] [--latency-ms 100] [--max-workers 16]
-     [--links]   (users also carry two teams as companies and two tags, both replaced)
+Run: .venv/bin/python benchmarks/target_push.py [--records 10000] [--latency-ms 100] [--max-workers 32]
+     [--rate-limit-per-minute 10000] [--links]   (--links: users also carry two teams as companies
+     and two tags, both replaced)
 """
 
 from __future__ import annotations
@@ -72,9 +73,16 @@ def tool(name: str) -> str:
     return str(exe)
 
 
-def latency_sandbox(latency_ms: float) -> AbstractContextManager[Server]:
-    """`intercom-sandbox serve` with injected latency; always stopped afterwards."""
-    return sandbox(Server, {"latency-ms": latency_ms, "users": 2000}, timeout_s=60)
+def latency_sandbox(latency_ms: float, per_minute: int) -> AbstractContextManager[Server]:
+    """`intercom-sandbox serve` with injected latency and a rate limit; always stopped
+    afterwards."""
+    return sandbox(Server, {"latency-ms": latency_ms, "users": 2000,
+                            "rate-limit-per-minute": per_minute}, timeout_s=60)
+
+
+def allowed_per_s(per_minute: int) -> float:
+    """Requests a second the limit allows: `per_minute // 6` in each 10-second window."""
+    return max(1, per_minute // 6) / 10
 
 
 TEAMS, TAGS = 20, 5
@@ -144,9 +152,12 @@ def push(server: Server, name: str, version: str, records: int, max_workers: int
                       unchanged)
 
 
-def report(results: list[PathResult], records: int, latency_ms: float, max_workers: int) -> None:
+def report(results: list[PathResult], records: int, latency_ms: float, max_workers: int,
+           per_minute: int) -> None:
+    allowed = allowed_per_s(per_minute)
     print(f"\ntarget-intercom: {records:,} users + {records:,} events per path, sandbox latency "
-          f"{latency_ms:g} ms per request, max_workers {max_workers} (2.x)\n")
+          f"{latency_ms:g} ms per request, max_workers {max_workers} (2.x), rate limit "
+          f"{per_minute:,}/min ({allowed:g} requests/s)\n")
     print(f"{'path':<38}{'seconds':>9}{'records/s':>11}{'API calls':>11}{'writes':>9}"
           f"{'calls/100 rec':>15}{'unchanged':>11}{'held (users, events)':>23}")
     for r in results:
@@ -154,6 +165,14 @@ def report(results: list[PathResult], records: int, latency_ms: float, max_worke
         print(f"{r.name:<38}{r.seconds:>9.1f}{r.records_per_s:>11.0f}{total:>11,}{r.writes:>9,}"
               f"{100 * total / r.records:>15.2f}{r.unchanged:>11,}"
               f"{f'{r.users_written:,}, {r.events_written:,}':>23}")
+    workers_could = (f"; {max_workers} workers at {latency_ms:g} ms could send "
+                     f"{1000 * max_workers / latency_ms:.0f}/s" if latency_ms else "")
+    print()
+    for r in results:
+        calls_per_s = sum(r.calls.values()) / r.seconds
+        print(f"{r.name}: {r.records_per_s:.0f} records/s, {r.records_per_s / allowed:.0%} of "
+              f"the rate limit's {allowed:g} requests/s ({calls_per_s:.0f} API calls/s, "
+              f"{calls_per_s / allowed:.0%}{workers_could})")
     for r in results:
         per_record = {stream: round(n / (r.records / 2), 2) for stream, n in r.calls.items()}
         print(f"\n{r.name}: API calls by stream {r.calls}, per record {per_record}; "
@@ -166,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--records", type=int, default=10_000, help="users, and as many events")
     p.add_argument("--latency-ms", type=float, default=100.0)
-    p.add_argument("--max-workers", type=int, default=16, help="concurrent requests on 2.x")
+    p.add_argument("--max-workers", type=int, default=32, help="concurrent requests on 2.x")
+    p.add_argument("--rate-limit-per-minute", type=int, default=10_000,
+                   help="the sandbox's rate limit (its default), enforced in 10-second windows")
     p.add_argument("--paths", default="1.4,2.11,Preview",
                    help="API versions to run, comma-separated")
     p.add_argument("--links", action="store_true",
@@ -179,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     names = {"1.4": f"1.x bulk jobs (1.4){extra}", "2.11": f"2.x upserts (2.11){extra}",
              "Preview": f"2.x bulk jobs (Preview){extra}"}
     results = []
-    with latency_sandbox(args.latency_ms) as server, tempfile.TemporaryDirectory() as tmp:
+    with latency_sandbox(args.latency_ms, args.rate_limit_per_minute) as server, \
+            tempfile.TemporaryDirectory() as tmp:
         for version in args.paths.split(","):
             print(f"pushing through {names.get(version, version)}...", flush=True)
             name = names.get(version, version)
@@ -189,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"pushing the same rows again through {name}...", flush=True)
                 results.append(push(server, f"{name}, unchanged again", version, args.records,
                                     args.max_workers, Path(tmp), args.links, again=True))
-    report(results, args.records, args.latency_ms, args.max_workers)
+    report(results, args.records, args.latency_ms, args.max_workers, args.rate_limit_per_minute)
     return 0
 
 

@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from typing import IO, Any, ClassVar, NoReturn
 
@@ -112,6 +113,15 @@ class OneLineFailures:
     config_jsonschema: ClassVar[dict]
     catalog_jsonschema: dict | None = None
     state_jsonschema: dict | None = None
+
+    @classmethod
+    def get_plugin_version(cls) -> str:
+        """The version of the one distribution that ships every plugin here (the SDK would look
+        for a distribution named after the plugin)."""
+        try:
+            return metadata.version("intercom-connectors")
+        except metadata.PackageNotFoundError:
+            return "unknown"
 
     @classmethod
     def _env_prefix(cls) -> str:

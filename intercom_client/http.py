@@ -54,7 +54,11 @@ class PacedSession(requests.Session):
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         self.pacer.before_request()
         self.calls += 1
-        response = super().send(request, **kwargs)
+        try:
+            response = super().send(request, **kwargs)
+        except BaseException:
+            self.pacer.no_answer()
+            raise
         self.pacer.after_response(response.status_code, response.headers)
         return response
 

@@ -10,7 +10,7 @@ from intercom_client.http import IntercomHttp
 from target_intercom.mapping import Item
 from target_intercom.outcomes import StreamOutcomes
 from target_intercom.settings import StreamSettings, TargetSettings
-from target_intercom.upsert import ContactWrites
+from target_intercom.upsert import look_up_contacts
 
 V1_PEOPLE = {"users": "/users", "leads": "/contacts"}
 SINGULAR = {"users": "user", "leads": "lead", "companies": "company"}
@@ -27,8 +27,7 @@ class Presence:
     def existing(self, items: list[Item]) -> set[int]:
         """The rows whose object exists in Intercom."""
         if self.obj in V1_PEOPLE and self.settings.generation == 2:
-            contacts = ContactWrites(self.http, self.settings)
-            contacts.prepare(items)
+            contacts = look_up_contacts(self.http, items)
             return {i.row for i in items if contacts.locate(i.payload) is not None}
         with ThreadPoolExecutor(max_workers=self.settings.max_workers) as pool:
             found = list(pool.map(self._exists, items))

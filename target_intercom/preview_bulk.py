@@ -24,7 +24,7 @@ from target_intercom.bulk import BulkJob, BulkWriter, JobSlot
 from target_intercom.mapping import Item
 from target_intercom.outcomes import StreamOutcomes
 from target_intercom.settings import TargetSettings
-from target_intercom.upsert import ContactWrites, UpsertWriter, search_contacts
+from target_intercom.upsert import UpsertWriter, look_up_contacts, search_contacts
 
 # What each Preview endpoint can set; a record that sets more is written per record instead.
 UPDATE_FIELDS = frozenset({"id", "external_id", "email", "name", "phone", "avatar", "owner_id",
@@ -68,7 +68,6 @@ class PreviewBulkWriter(BulkWriter):
         self.job_path = f"/{self.items_key}/bulk/{{id}}"
         self.path = f"/{self.items_key}/bulk"
         self.name = f"{outcomes.stream}: {self.path}"
-        self.lookup = ContactWrites(http, settings)
         self.single = UpsertWriter(http, obj, settings, outcomes, logger)
         self.ops: dict[int, str] = {}  # row -> create, update, delete or upsert
         self.task_states: dict[str, str] = {}
@@ -94,12 +93,12 @@ class PreviewBulkWriter(BulkWriter):
         if not self.people:
             return ["upsert" if i.operation == "upsert" and set(i.payload) <= COMPANY_FIELDS
                     else "single" for i in items]
-        self.lookup.prepare(items)
-        found = {c["id"]: c for c in self.lookup.by_external_id.values()}
-        found.update({c["id"]: c for people in self.lookup.by_email.values() for c in people})
+        lookup = look_up_contacts(self.http, items)
+        found = {c["id"]: c for c in lookup.by_external_id.values()}
+        found.update({c["id"]: c for people in lookup.by_email.values() for c in people})
         ops = []
         for item in items:
-            contact_id = self.lookup.locate(item.payload)
+            contact_id = lookup.locate(item.payload)
             if item.operation == "delete":
                 ok = contact_id is not None and self.settings.delete_mode == "delete"
                 if ok:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -78,14 +77,6 @@ class TapSyncLog(OneLineFailures, Tap):
     @override
     def discover_streams(self) -> list[Stream]:
         return [SyncLogStream(self)]
-
-    @classmethod
-    @override
-    def get_plugin_version(cls) -> str:
-        try:
-            return metadata.version("intercom-connectors")
-        except metadata.PackageNotFoundError:
-            return "unknown"
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from importlib import metadata
 from typing import Any
 
 from singer_sdk import Sink, Target
@@ -108,14 +107,6 @@ class TargetIntercom(OneLineFailures, Target):
             self.drain_all()
             for sink in mirrored:
                 sink.mirror()
-
-    @classmethod
-    @override
-    def get_plugin_version(cls) -> str:
-        try:
-            return metadata.version("intercom-connectors")
-        except metadata.PackageNotFoundError:
-            return "unknown"
 
 
 if __name__ == "__main__":

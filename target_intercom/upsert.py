@@ -9,7 +9,8 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from intercom_client.errors import FatalError, IntercomError, NotFoundError
@@ -37,10 +38,10 @@ class Refused(Exception):
 class RecordWrites(Protocol):
     """How one object is written record by record."""
 
-    def prepare(self, items: list[Item]) -> None:
-        """Look up, once per batch, what the records refer to."""
+    def prepare(self, items: list[Item]) -> Any:
+        """Look up, once per chunk of records, what they refer to; `apply` is given the answer."""
 
-    def apply(self, item: Item) -> None:
+    def apply(self, item: Item, found: Any) -> None:
         """Write one record; an IntercomError or Refused when Intercom does not take it."""
 
 
@@ -62,14 +63,23 @@ class UpsertWriter:
         self.stopped = threading.Event()
 
     def write(self, items: list[Item]) -> None:
+        """Look up each chunk of SEARCH_CHUNK records and write it, all on the pool, so that
+        lookups and writes share the workers and the pacer alone sets the rate."""
         self.outcomes.note_sent(items)
+        chunks = [items[start:start + SEARCH_CHUNK]
+                  for start in range(0, len(items), SEARCH_CHUNK)]
+        lookups = [self.pool.submit(self.writes.prepare, chunk) for chunk in chunks]
+        futures: list[Future[None]] = []
         try:
-            self.writes.prepare(items)
-        except TargetError:
+            for chunk, lookup in zip(chunks, lookups, strict=True):
+                found = self._found(lookup)
+                futures += [self.pool.submit(self._write_one, item, found) for item in chunk]
+        except BaseException:
+            self.stopped.set()  # what is not out yet stays unconfirmed; what is out settles
+            for pending in lookups:
+                pending.cancel()
+            wait(futures)
             raise
-        except (IntercomError, *TRANSIENT) as exc:
-            raise run_stopper(exc, f"{self.name} lookup") from None
-        futures = [self.pool.submit(self._write_one, item) for item in items]
         shown = time.monotonic()
         for done, future in enumerate(futures, 1):
             future.exception()
@@ -81,11 +91,20 @@ class UpsertWriter:
         if stopper is not None:
             raise stopper
 
-    def _write_one(self, item: Item) -> None:
+    def _found(self, lookup: Future[Any]) -> Any:
+        """What one chunk's lookup found; a failed lookup ends the run."""
+        try:
+            return lookup.result()
+        except TargetError:
+            raise
+        except (IntercomError, *TRANSIENT) as exc:
+            raise run_stopper(exc, f"{self.name} lookup") from None
+
+    def _write_one(self, item: Item, found: Any) -> None:
         if self.stopped.is_set():
             return  # the run is ending: this record stays unconfirmed
         try:
-            self.writes.apply(item)
+            self.writes.apply(item, found)
         except Refused as exc:
             self.outcomes.fail(item, exc.code, exc.message)
             return
@@ -124,36 +143,12 @@ def search_contacts(http: IntercomHttp, role: str, field: str, values: set[str])
     return found
 
 
-class ContactWrites:
-    """2.x contacts: found by id, else external_id, else email (one search per 100 records), then
-    updated; otherwise created, and a 409 conflict (a contact that search did not show yet) is
-    resolved by updating the contact it names. Deletes archive or delete the contact found."""
+@dataclass
+class ContactLookup:
+    """The 2.x contacts some records refer to, by role and external_id, and by role and email."""
 
-    def __init__(self, http: IntercomHttp, settings: TargetSettings) -> None:
-        self.http = http
-        self.delete_mode = settings.delete_mode
-        self.by_external_id: dict[tuple[str, str], dict] = {}
-        self.by_email: dict[tuple[str, str], list[dict]] = {}
-
-    def prepare(self, items: list[Item]) -> None:
-        self.by_external_id, self.by_email = {}, {}
-        wanted: dict[str, tuple[set[str], list[Item]]] = {}
-        for item in items:
-            if not item.payload.get("id"):
-                external_ids, people = wanted.setdefault(item.payload["role"], (set(), []))
-                if item.payload.get("external_id"):
-                    external_ids.add(item.payload["external_id"])
-                people.append(item)
-        for role, (external_ids, people) in wanted.items():
-            for contact in self._search(role, "external_id", external_ids):
-                self.by_external_id[(role, contact["external_id"])] = contact
-            emails = {i.payload["email"] for i in people if i.payload.get("email")
-                      and (role, i.payload.get("external_id")) not in self.by_external_id}
-            for contact in self._search(role, "email", emails):
-                self.by_email.setdefault((role, contact["email"]), []).append(contact)
-
-    def _search(self, role: str, field: str, values: set[str]) -> list[dict]:
-        return search_contacts(self.http, role, field, values)
+    by_external_id: dict[tuple[str, str], dict] = field(default_factory=dict)
+    by_email: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
 
     def locate(self, payload: dict) -> str | None:
         """The id of the contact a record refers to, if one exists."""
@@ -167,8 +162,42 @@ class ContactWrites:
                 return contact["id"]
         return None
 
-    def apply(self, item: Item) -> None:
-        contact_id = self.locate(item.payload)
+
+def look_up_contacts(http: IntercomHttp, items: list[Item]) -> ContactLookup:
+    """The contacts that records without an id refer to: by external_id, then by email for
+    those not found (one search per 100 records each)."""
+    found = ContactLookup()
+    wanted: dict[str, tuple[set[str], list[Item]]] = {}
+    for item in items:
+        if not item.payload.get("id"):
+            external_ids, people = wanted.setdefault(item.payload["role"], (set(), []))
+            if item.payload.get("external_id"):
+                external_ids.add(item.payload["external_id"])
+            people.append(item)
+    for role, (external_ids, people) in wanted.items():
+        for contact in search_contacts(http, role, "external_id", external_ids):
+            found.by_external_id[(role, contact["external_id"])] = contact
+        emails = {i.payload["email"] for i in people if i.payload.get("email")
+                  and (role, i.payload.get("external_id")) not in found.by_external_id}
+        for contact in search_contacts(http, role, "email", emails):
+            found.by_email.setdefault((role, contact["email"]), []).append(contact)
+    return found
+
+
+class ContactWrites:
+    """2.x contacts: found by id, else external_id, else email (one search per 100 records), then
+    updated; otherwise created, and a 409 conflict (a contact that search did not show yet) is
+    resolved by updating the contact it names. Deletes archive or delete the contact found."""
+
+    def __init__(self, http: IntercomHttp, settings: TargetSettings) -> None:
+        self.http = http
+        self.delete_mode = settings.delete_mode
+
+    def prepare(self, items: list[Item]) -> ContactLookup:
+        return look_up_contacts(self.http, items)
+
+    def apply(self, item: Item, found: ContactLookup) -> None:
+        contact_id = found.locate(item.payload)
         if item.operation == "delete":
             self._delete(contact_id)
             return
@@ -216,7 +245,7 @@ class CompanyWrites:
     def prepare(self, items: list[Item]) -> None:
         pass
 
-    def apply(self, item: Item) -> None:
+    def apply(self, item: Item, found: None) -> None:
         if item.operation == "upsert":
             item.answer = self.http.json("POST", "/companies", json=item.payload)
             return
@@ -242,5 +271,5 @@ class EventWrites:
     def prepare(self, items: list[Item]) -> None:
         pass
 
-    def apply(self, item: Item) -> None:
+    def apply(self, item: Item, found: None) -> None:
         self.http.request("POST", "/events", json=item.payload, applied_status=202)

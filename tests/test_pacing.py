@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from intercom_client.http import IntercomHttp
-from intercom_client.pacing import RateLimitPacer, pacer_for, shared_pacer
+from intercom_client.pacing import PROBE_WAIT_S, RateLimitPacer, pacer_for, shared_pacer
 from tests.conftest import SandboxClient, start_sandbox
 
 PER_WINDOW = 10  # 60 a minute: 10 in each 10-second window
@@ -77,3 +77,71 @@ def test_the_setting_reaches_the_shared_pacer(limited) -> None:
         assert shared_pacer().share == 0.75
     finally:
         shared_pacer().share = before
+
+
+def test_more_workers_than_a_window_holds_use_every_window_without_a_429(limited) -> None:
+    """Sixteen workers against ten requests a window: the pacer, not the workers, sets the
+    rate; no request is refused (none is retried) and no window goes unused."""
+    http = IntercomHttp(config(limited), "test", pacer=RateLimitPacer())
+    time.sleep(10 - time.time() % 10 + 0.05)
+    try:
+        with ThreadPoolExecutor(16) as pool:
+            ours = list(pool.map(lambda _: http.request("GET", "/tags", retry=False),
+                                 range(2 * PER_WINDOW + 3)))
+        assert {r.status_code for r in ours} == {200}
+        per_window = windows_of(ours)
+        assert max(per_window.values()) <= PER_WINDOW, per_window
+        assert len(per_window) == 3, per_window  # 23 requests at 10 a window: three windows
+    finally:
+        http.close()
+
+
+class FakeTime:
+    """A clock that moves only when the pacer sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def limit_headers(limit: int, remaining: int, reset: float) -> dict[str, str]:
+    return {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": str(reset)}
+
+
+def test_a_window_is_spread_evenly_and_used_to_its_end() -> None:
+    fake = FakeTime()
+    pacer = RateLimitPacer(clock=fake.clock, sleep=fake.sleep)
+    pacer.before_request()
+    pacer.after_response(200, limit_headers(100, 99, 10))
+    taken = [0.0]
+    for _ in range(149):
+        pacer.before_request()
+        taken.append(fake.now)
+    by_second = Counter(int(t) for t in taken)
+    assert sum(n for second, n in by_second.items() if second < 10) == 100  # the whole window
+    assert max(n for second, n in by_second.items() if second < 10) <= 15  # none bunched
+    assert all(by_second[second] >= 5 for second in range(10))  # none idle
+    assert taken[100] >= 10  # the next window's first request waits for it
+
+
+def test_until_an_answer_tells_the_limit_one_request_is_out_at_a_time() -> None:
+    fake = FakeTime()
+    pacer = RateLimitPacer(clock=fake.clock, sleep=fake.sleep)
+    pacer.before_request()
+    assert pacer.probing
+    waits: list[float] = []
+
+    def answer_while_waiting(seconds: float) -> None:
+        waits.append(seconds)
+        fake.sleep(seconds)
+        pacer.after_response(200, limit_headers(10, 9, 10))
+
+    pacer.sleep = answer_while_waiting
+    pacer.before_request()  # waits for the first request's answer, then for its place
+    assert waits[0] == PROBE_WAIT_S and pacer.budget() == 10 and not pacer.probing
