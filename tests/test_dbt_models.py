@@ -3,20 +3,18 @@ sandbox's own snapshot (every part, also those past the 500-part cap)."""
 
 from __future__ import annotations
 
-import shutil
 import statistics
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import psycopg
 import pytest
 import requests
 
 from scripts import pipeline
-from scripts.warehouse import ConnectionSettings, Warehouse
+from scripts.warehouse import ConnectionSettings
+from tests.meltano_support import meltano_story
 
 SIZES = ("--users", "300", "--leads", "60", "--companies", "25", "--conversations", "90",
          "--tags", "8", "--segments", "4", "--admins", "5", "--teams", "2",
@@ -97,23 +95,11 @@ def as_float(value: object) -> float | None:
 @pytest.fixture(scope="module")
 def modelled() -> Iterator[tuple[pipeline.Sandbox, ConnectionSettings, pipeline.Meltano, str]]:
     """A sandbox loaded into a private warehouse and modelled by one Meltano job."""
-    workdir = Path(tempfile.mkdtemp(prefix="intercom-dbt-"))
-    warehouse_dir = Path(tempfile.mkdtemp(prefix="warehouse-dbt-"))
-    warehouse = Warehouse(warehouse_dir)
-    settings = warehouse.start()
-    try:
-        with pipeline.sandbox(*SIZES) as sandbox:
-            meltano = pipeline.Meltano(settings, sandbox, extra_env={
-                "MELTANO_DATABASE_URI": f"sqlite:///{workdir}/meltano.db",
-                "DBT_POSTGRES_TARGET_PATH": str(workdir / "dbt-target"),
-                "DBT_POSTGRES_LOG_PATH": str(workdir / "dbt-logs")},
-                log=workdir / "meltano.log")
-            result = meltano.run("run", "load-and-transform")
-            yield sandbox, settings, meltano, result.stdout + result.stderr
-    finally:
-        warehouse.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-        shutil.rmtree(warehouse_dir, ignore_errors=True)
+    with meltano_story("dbt", SIZES, lambda workdir: {
+            "DBT_POSTGRES_TARGET_PATH": str(workdir / "dbt-target"),
+            "DBT_POSTGRES_LOG_PATH": str(workdir / "dbt-logs")}) as story:
+        result = story.meltano.run("run", "load-and-transform")
+        yield story.sandbox, story.settings, story.meltano, result.stdout + result.stderr
 
 
 def test_job_builds_every_model_and_passes_its_tests(modelled) -> None:

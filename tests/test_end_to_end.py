@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,8 +10,9 @@ import psycopg
 import pytest
 
 from scripts import pipeline
-from scripts.warehouse import ConnectionSettings, Warehouse
+from scripts.warehouse import ConnectionSettings
 from tap_intercom.frames import read_frames
+from tests.meltano_support import meltano_story
 
 SIZES = ("--users", "400", "--leads", "80", "--companies", "30", "--conversations", "60",
          "--tags", "8", "--segments", "6", "--admins", "5", "--teams", "2",
@@ -25,23 +24,11 @@ pytestmark = pytest.mark.skipif(not pipeline.MELTANO.exists(),
 
 @pytest.fixture(scope="module")
 def story() -> Iterator[tuple[pipeline.Sandbox, ConnectionSettings, pipeline.Meltano]]:
-    workdir = Path(tempfile.mkdtemp(prefix="intercom-e2e-"))
-    warehouse_dir = Path(tempfile.mkdtemp(prefix="warehouse-e2e-"))  # its own: postgres owns it
-    warehouse = Warehouse(warehouse_dir)
-    settings = warehouse.start()
-    try:
-        with pipeline.sandbox(*SIZES) as sandbox:
-            meltano = pipeline.Meltano(settings, sandbox, extra_env={
-                "MELTANO_DATABASE_URI": f"sqlite:///{workdir}/meltano.db",
-                "TARGET_INTERCOM_ERRORS_PATH": str(workdir / "errors.jsonl"),
-                "TARGET_INTERCOM_SYNC_STORE_PATH": str(workdir / "sync.sqlite"),
-                "TAP_INTERCOM_SYNC_LOG_SYNC_STORE_PATH": str(workdir / "sync.sqlite")},
-                log=workdir / "meltano.log")
-            yield sandbox, settings, meltano
-    finally:
-        warehouse.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-        shutil.rmtree(warehouse_dir, ignore_errors=True)
+    with meltano_story("e2e", SIZES, lambda workdir: {
+            "TARGET_INTERCOM_ERRORS_PATH": str(workdir / "errors.jsonl"),
+            "TARGET_INTERCOM_SYNC_STORE_PATH": str(workdir / "sync.sqlite"),
+            "TAP_INTERCOM_SYNC_LOG_SYNC_STORE_PATH": str(workdir / "sync.sqlite")}) as story:
+        yield story.sandbox, story.settings, story.meltano
 
 
 def table(settings: ConnectionSettings, query: str) -> list[tuple]:

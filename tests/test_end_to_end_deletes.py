@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 import requests
 
 from scripts import pipeline
-from scripts.warehouse import ConnectionSettings, Warehouse
+from scripts.warehouse import ConnectionSettings
+from tests.meltano_support import meltano_story
 
 SIZES = ("--users", "200", "--leads", "40", "--companies", "20", "--conversations", "30",
          "--tags", "8", "--segments", "4", "--admins", "4", "--teams", "2")
@@ -23,22 +21,10 @@ RUN = ("run", "load")  # the tap, target-postgres, then dbt's retire step
 
 @pytest.fixture(scope="module")
 def story() -> Iterator[tuple[pipeline.Sandbox, ConnectionSettings, pipeline.Meltano]]:
-    workdir = Path(tempfile.mkdtemp(prefix="intercom-deletes-"))
-    warehouse_dir = Path(tempfile.mkdtemp(prefix="warehouse-deletes-"))
-    warehouse = Warehouse(warehouse_dir)
-    settings = warehouse.start()
-    try:
-        with pipeline.sandbox(*SIZES) as sandbox:
-            meltano = pipeline.Meltano(settings, sandbox, extra_env={
-                "MELTANO_DATABASE_URI": f"sqlite:///{workdir}/meltano.db",
-                "TAP_INTERCOM_API_VERSION": "Preview",
-                "TAP_INTERCOM_COMPANIES_REPLICATION": "full_table"},
-                log=workdir / "meltano.log")
-            yield sandbox, settings, meltano
-    finally:
-        warehouse.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-        shutil.rmtree(warehouse_dir, ignore_errors=True)
+    with meltano_story("deletes", SIZES, lambda _workdir: {
+            "TAP_INTERCOM_API_VERSION": "Preview",
+            "TAP_INTERCOM_COMPANIES_REPLICATION": "full_table"}) as story:
+        yield story.sandbox, story.settings, story.meltano
 
 
 def rows(settings: ConnectionSettings, query: str) -> list[tuple]:

@@ -5,8 +5,6 @@ itself."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +13,8 @@ import psycopg
 import pytest
 
 from scripts import pipeline
-from scripts.warehouse import ConnectionSettings, Warehouse
+from scripts.warehouse import ConnectionSettings
+from tests.meltano_support import meltano_story
 
 SIZES = ("--users", "200", "--leads", "20", "--companies", "10", "--conversations", "30",
          "--tags", "4", "--segments", "2", "--admins", "3", "--teams", "1",
@@ -28,22 +27,10 @@ pytestmark = pytest.mark.skipif(not pipeline.MELTANO.exists(),
 @pytest.fixture(scope="module")
 def loaded() -> Iterator[tuple[pipeline.Sandbox, ConnectionSettings, pipeline.Meltano, Path]]:
     """A warehouse loaded from a sandbox, ready for pushes."""
-    workdir = Path(tempfile.mkdtemp(prefix="intercom-push-"))
-    warehouse_dir = Path(tempfile.mkdtemp(prefix="warehouse-push-"))
-    warehouse = Warehouse(warehouse_dir)
-    settings = warehouse.start()
-    try:
-        with pipeline.sandbox(*SIZES) as sandbox:
-            meltano = pipeline.Meltano(settings, sandbox, extra_env={
-                "MELTANO_DATABASE_URI": f"sqlite:///{workdir}/meltano.db",
-                "TARGET_INTERCOM_ERRORS_PATH": str(workdir / "errors.jsonl")},
-                log=workdir / "meltano.log")
-            meltano.run("run", "load")
-            yield sandbox, settings, meltano, workdir
-    finally:
-        warehouse.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-        shutil.rmtree(warehouse_dir, ignore_errors=True)
+    with meltano_story("push", SIZES, lambda workdir: {
+            "TARGET_INTERCOM_ERRORS_PATH": str(workdir / "errors.jsonl")}) as story:
+        story.meltano.run("run", "load")
+        yield story.sandbox, story.settings, story.meltano, story.workdir
 
 
 def execute(settings: ConnectionSettings, sql: str, *args: object) -> list[tuple]:
